@@ -1,0 +1,25 @@
+"""Bricks: parametrised Aesara operations that annotate the graph they build.
+
+The classes most models need are importable from here; the modules hold
+the families (:mod:`~blocks.bricks.simple`, :mod:`~blocks.bricks.sequences`,
+:mod:`~blocks.bricks.lookup`, :mod:`~blocks.bricks.cost`, ...).
+
+"""
+from blocks.bricks.base import application, Brick, lazy
+from blocks.bricks.interfaces import (Activation, Feedforward, Initializable,
+                                      LinearLike, Random)
+from blocks.bricks.sequences import Sequence, FeedforwardSequence, MLP
+from blocks.bricks.simple import (Linear, Bias, Maxout, LinearMaxout,
+                                  Identity, Tanh, Logistic, Softplus,
+                                  Rectifier, LeakyRectifier, Softmax,
+                                  NDimensionalSoftmax)
+from blocks.roles import (INPUT, OUTPUT, PARAMETER, WEIGHT, BIAS, FILTER,
+                          AUXILIARY, COST)
+
+__all__ = ['application', 'Brick', 'lazy', 'Activation', 'Feedforward',
+           'Initializable', 'LinearLike', 'Random', 'Sequence',
+           'FeedforwardSequence', 'MLP', 'Linear', 'Bias', 'Maxout',
+           'LinearMaxout', 'Identity', 'Tanh', 'Logistic', 'Softplus',
+           'Rectifier', 'LeakyRectifier', 'Softmax', 'NDimensionalSoftmax',
+           'INPUT', 'OUTPUT', 'PARAMETER', 'WEIGHT', 'BIAS', 'FILTER',
+           'AUXILIARY', 'COST']
