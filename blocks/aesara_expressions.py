@@ -1,0 +1,129 @@
+"""Frequently used Aesara expressions.
+
+>>> import numpy
+>>> print(l2_norm([numpy.array([3.]), numpy.array([[4.]])]).eval())
+5.0
+
+"""
+import numpy
+import aesara
+from aesara import tensor
+from aesara.graph.basic import Variable
+
+
+def l2_norm(tensors, squared: bool = False):
+    """Computes the total L2 norm of a set of tensors.
+
+    Converts all operands to :class:`~aesara.tensor.var.TensorVariable`
+    (see :func:`~aesara.tensor.as_tensor_variable`), flattens them and joins
+    them into one vector, whose norm is computed by a single reduction.
+
+    Parameters
+    ----------
+    tensors : iterable of TensorVariable (or compatible)
+        The tensors. A single tensor (a variable or a NumPy array) is
+        treated as a set of one.
+    squared : bool, optional
+        If True, return the squared L2 norm, which saves a square root when
+        it is what is needed. False by default.
+
+    Returns
+    -------
+    :class:`~aesara.tensor.var.TensorVariable`
+        A scalar: :math:`\\sqrt{\\sum_i \\sum_j t_{ij}^2}` for tensors
+        :math:`t_i` with elements :math:`t_{ij}`.
+
+    Raises
+    ------
+    ValueError
+        If `tensors` is empty.
+
+    Examples
+    --------
+    >>> from aesara import tensor
+    >>> weights = tensor.matrix('weights')
+    >>> biases = tensor.vector('biases')
+    >>> norm = l2_norm([weights, biases])
+    >>> print(norm.eval({weights: [[1., 2.], [2., 0.]], biases: [4.]}))
+    5.0
+
+    """
+    if isinstance(tensors, (Variable, numpy.ndarray)):
+        tensors = [tensors]
+    flattened = [tensor.as_tensor_variable(operand).flatten()
+                 for operand in tensors]
+    if not flattened:
+        raise ValueError("l2_norm: tensors must contain at least one tensor, "
+                         "got an empty collection")
+    if len(flattened) == 1:
+        joined = flattened[0]
+    else:
+        joined = tensor.join(0, *flattened)
+    summed = tensor.sqr(joined).sum()
+    if squared:
+        return summed
+    return tensor.sqrt(summed)
+
+
+def hessian_times_vector(gradient, parameter, vector, r_op: bool = False):
+    """Return an expression for the Hessian times a vector.
+
+    Parameters
+    ----------
+    gradient : :class:`~aesara.tensor.var.TensorVariable`
+        The gradient of a cost with respect to `parameter`
+    parameter : :class:`~aesara.tensor.var.TensorVariable`
+        The parameter with respect to which to take the gradient
+    vector : :class:`~aesara.tensor.var.TensorVariable`
+        The vector with which to multiply the Hessian; it has the shape of
+        `parameter`.
+    r_op : bool, optional
+        Whether to use :func:`~aesara.gradient.Rop` or not. Defaults to
+        False, in which case the product is the gradient of
+        :math:`g^\\top v` with respect to the parameter (computed by
+        :func:`~aesara.gradient.Lop`), which equals :math:`H v` because the
+        Hessian is symmetric. Which solution is fastest normally needs to
+        be determined by profiling.
+
+    Returns
+    -------
+    :class:`~aesara.tensor.var.TensorVariable`
+        :math:`H v`, with the shape of `parameter`.
+
+    Raises
+    ------
+    TypeError
+        If `gradient` or `parameter` is not an Aesara variable.
+    ValueError
+        If the number of dimensions of `gradient` or `vector` differs from
+        that of `parameter`.
+
+    Examples
+    --------
+    The Hessian of :math:`\\frac{1}{2} x^\\top A x` is :math:`A` for a
+    symmetric matrix :math:`A`:
+
+    >>> from aesara import tensor
+    >>> x = tensor.vector('x')
+    >>> v = tensor.vector('v')
+    >>> a = tensor.constant([[2., 1.], [1., 3.]])
+    >>> cost = 0.5 * x.dot(a).dot(x)
+    >>> product = hessian_times_vector(aesara.grad(cost, x), x, v)
+    >>> print(product.eval({x: [5., 7.], v: [1., 0.]}))
+    [2. 1.]
+
+    """
+    for name, variable in [('gradient', gradient), ('parameter', parameter)]:
+        if not isinstance(variable, Variable):
+            raise TypeError("hessian_times_vector: {} must be an Aesara "
+                            "variable, got {!r}".format(name, variable))
+    vector = tensor.as_tensor_variable(vector)
+    for name, variable in [('gradient', gradient), ('vector', vector)]:
+        if variable.ndim != parameter.ndim:
+            raise ValueError("hessian_times_vector: {} has {} dimensions, "
+                             "expected {} like parameter {}"
+                             .format(name, variable.ndim, parameter.ndim,
+                                     parameter))
+    if r_op:
+        return aesara.gradient.Rop(gradient, parameter, vector)
+    return aesara.gradient.Lop(gradient, parameter, vector)
