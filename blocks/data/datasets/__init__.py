@@ -1,0 +1,14 @@
+"""Datasets: where the data comes from.
+
+:class:`Dataset` defines the interface; :class:`IterableDataset` and
+:class:`IndexableDataset` wrap data already in memory; :class:`MNIST` and
+:class:`Digits` load real handwritten digits.
+
+"""
+from blocks.data.datasets.base import (
+    Dataset, IndexableDataset, IterableDataset, LazyIndexableDataset)
+from blocks.data.datasets.digits import Digits
+from blocks.data.datasets.mnist import MNIST
+
+__all__ = ('Dataset', 'IterableDataset', 'IndexableDataset',
+           'LazyIndexableDataset', 'MNIST', 'Digits')
