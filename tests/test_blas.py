@@ -1,0 +1,142 @@
+"""Blocks points Aesara at SciPy's bundled OpenBLAS (see blocks/_blas.py).
+
+Each check that depends on what happens at ``import aesara`` runs in a fresh
+interpreter, with a clean environment: no ``AESARA_*`` variables and a
+temporary ``HOME``, so that no ``~/.aesararc`` is read.
+"""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from blocks import _blas
+
+FALLBACK_WARNING = 'Using NumPy C-API based implementation for BLAS functions'
+LIBDIR_WARNING = 'We did not find a dynamic library'
+
+# SciPy's manylinux wheels bundle OpenBLAS in site-packages/scipy.libs/;
+# other installs (conda, macOS, Windows, a distribution's package) don't.
+needs_scipy_openblas = pytest.mark.skipif(
+    not (sys.platform.startswith('linux') and os.path.isdir(os.path.join(
+        os.path.dirname(os.path.dirname(
+            os.path.abspath(__import__('scipy').__file__))),
+        'scipy.libs'))),
+    reason="needs SciPy's manylinux wheel (site-packages/scipy.libs)")
+
+
+def clean_env(home, **variables):
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(('AESARA', 'THEANO'))}
+    env['HOME'] = str(home)
+    env.update(variables)
+    return env
+
+
+def run_python(code, env):
+    result = subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
+                            env=env, cwd=env['HOME'], capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+REPORT = """
+    import os
+    import blocks, aesara
+    print(repr(aesara.config.blas__ldflags))
+    print(repr(os.environ.get('AESARA_FLAGS')))
+"""
+
+
+def report(env):
+    result = run_python(REPORT, env)
+    ldflags, flags = map(eval, result.stdout.splitlines()[-2:])
+    return ldflags, flags, result.stderr
+
+
+@needs_scipy_openblas
+def test_import_blocks_sets_blas_ldflags(tmp_path):
+    ldflags, flags, stderr = report(clean_env(tmp_path))
+    assert ldflags
+    assert ldflags == _blas.find_blas_ldflags()
+    assert '-lopenblas' in ldflags
+    assert FALLBACK_WARNING not in stderr
+    assert LIBDIR_WARNING not in stderr
+    assert 'WARNING' not in stderr
+
+
+@pytest.mark.parametrize('user_flags', [
+    'blas__ldflags=-L/opt/myblas/lib -lmyblas',
+    'floatX=float32,blas__ldflags=-lmyblas,optimizer=fast_run',
+    'blas__ldflags=',  # Opting out: Aesara falls back to the NumPy C-API.
+])
+def test_user_aesara_flags_left_untouched(tmp_path, user_flags):
+    ldflags, flags, _ = report(clean_env(tmp_path, AESARA_FLAGS=user_flags))
+    assert flags == user_flags
+    expected = user_flags.split('blas__ldflags=')[1].split(',')[0]
+    assert ldflags == expected
+
+
+def test_user_aesararc_left_untouched(tmp_path):
+    (tmp_path / '.aesararc').write_text('[blas]\nldflags = -lmyblas\n')
+    ldflags, flags, _ = report(clean_env(tmp_path))
+    assert flags is None
+    assert ldflags == '-lmyblas'
+
+    rc_file = tmp_path / 'elsewhere.rc'
+    rc_file.write_text('[blas]\nldflags = -lotherblas\n')
+    env = clean_env(tmp_path, AESARARC=str(rc_file),
+                    AESARA_FLAGS='floatX=float32')
+    ldflags, flags, _ = report(env)
+    assert flags == 'floatX=float32'
+    assert ldflags == '-lotherblas'
+
+
+@needs_scipy_openblas
+def test_other_user_flags_kept(tmp_path):
+    (tmp_path / '.aesararc').write_text('[global]\nfloatX = float32\n')
+    user_flags = 'optimizer=fast_compile,device=cpu'
+    result = run_python("""
+        import blocks, aesara
+        print(aesara.config.optimizer, aesara.config.floatX)
+        print(aesara.config.blas__ldflags)
+    """, clean_env(tmp_path, AESARA_FLAGS=user_flags))
+    config_line, ldflags = result.stdout.splitlines()[-2:]
+    assert config_line == 'fast_compile float32'
+    assert ldflags == _blas.find_blas_ldflags()
+
+
+def test_flags_parse_like_aesara():
+    from aesara.configparser import parse_config_string
+
+    ldflags = '-L/some/site-packages/scipy.libs -lopenblasp-r0-x.3.21 ' \
+              '-Wl,--disable-new-dtags'
+    flags = 'floatX=float32,compiledir=/tmp/a b,blas__ldflags="{}"'.format(
+        ldflags)
+    assert parse_config_string(flags) == {
+        'floatX': 'float32', 'compiledir': '/tmp/a b',
+        'blas__ldflags': ldflags}
+    assert _blas._parse_flags(flags) == [
+        'floatX=float32', 'compiledir=/tmp/a b', 'blas__ldflags=' + ldflags]
+
+
+@needs_scipy_openblas
+def test_blas_library_links(tmp_path):
+    """A Dot22 compiles against the library, in C, with no warning."""
+    result = run_python("""
+        import numpy, blocks, aesara
+        from aesara import tensor
+        x, y = tensor.fmatrix('x'), tensor.fmatrix('y')
+        f = aesara.function([x, y], tensor.dot(x, y))
+        node, = f.maker.fgraph.apply_nodes
+        thunk, = f.vm.thunks
+        print(type(node.op).__name__, hasattr(thunk, 'cthunk'))
+        a = numpy.arange(12, dtype='float32').reshape(3, 4)
+        print(abs(f(a, a.T) - a.dot(a.T)).max())
+    """, clean_env(tmp_path))
+    op_and_c, error = result.stdout.splitlines()[-2:]
+    assert op_and_c == 'Dot22 True'
+    assert float(error) == 0
+    assert 'WARNING' not in result.stderr
