@@ -132,7 +132,10 @@ class Configuration:
                     source, key, value, exc)) from exc
 
     def __getattr__(self, key):
-        if key in ('config', 'yaml_settings', 'yaml_path'):
+        # Dunder lookups (doctest's __wrapped__, copy's __deepcopy__, ...)
+        # must fail with AttributeError, as hasattr() expects.
+        if key in ('config', 'yaml_settings', 'yaml_path') or \
+                key.startswith('__'):
             raise AttributeError(key)
         if key not in self.config:
             raise ConfigurationError("unknown configuration key: {}"

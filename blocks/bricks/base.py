@@ -331,7 +331,10 @@ class Application:
 
         application_call = ApplicationCall(bound_application)
 
-        inputs = bound_application.inputs
+        if 'inputs' in self.properties or '_inputs' in self.__dict__:
+            inputs = bound_application.inputs
+        else:
+            inputs = self._argument_names
         arguments = self.bind_arguments(brick, args, kwargs)
         for name, value in list(arguments.items()):
             if name.startswith('*'):
@@ -452,6 +455,12 @@ class BoundApplication:
         application = self.application
         if name in application.properties:
             return getattr(self.brick, application.properties[name])()
+        # Undeclared inputs default to the argument names, unless a delegate
+        # can tell (as in the example of `Application.delegate`).
+        if name == 'inputs' and '_inputs' not in application.__dict__ and \
+                application.delegate_function is not None:
+            delegate = getattr(self.brick, application.delegate_function)()
+            return delegate.inputs
         try:
             return getattr(application, name)
         except AttributeError:

@@ -81,9 +81,9 @@ class CategoricalCrossEntropy(Cost):
     Examples
     --------
     >>> from aesara import tensor
-    >>> cost = CategoricalCrossEntropy().apply(tensor.lvector('y'),
-    ...                                        tensor.matrix('y_hat'))
-    >>> float(cost.eval({'y': [0, 1], 'y_hat': [[0.5, 0.5], [0.25, 0.75]]}))
+    >>> y, y_hat = tensor.lvector('y'), tensor.matrix('y_hat')
+    >>> cost = CategoricalCrossEntropy().apply(y, y_hat)
+    >>> float(cost.eval({y: [0, 1], y_hat: [[0.5, 0.5], [0.25, 0.75]]}))
     ... # doctest: +ELLIPSIS
     0.49...
 
@@ -120,9 +120,9 @@ class MisclassificationRate(Cost):
     Examples
     --------
     >>> from aesara import tensor
-    >>> rate = MisclassificationRate().apply(tensor.lvector('y'),
-    ...                                      tensor.matrix('y_hat'))
-    >>> float(rate.eval({'y': [0, 1], 'y_hat': [[0.9, 0.1], [0.8, 0.2]]}))
+    >>> y, y_hat = tensor.lvector('y'), tensor.matrix('y_hat')
+    >>> rate = MisclassificationRate().apply(y, y_hat)
+    >>> float(rate.eval({y: [0, 1], y_hat: [[0.9, 0.1], [0.8, 0.2]]}))
     0.5
 
     """

@@ -27,7 +27,8 @@ class LookupTable(Initializable, Feedforward):
     >>> from blocks.initialization import Constant
     >>> table = LookupTable(length=4, dim=2, weights_init=Constant(3))
     >>> table.initialize()
-    >>> table.apply(tensor.lmatrix('i')).eval({'i': [[0, 3]]}).shape
+    >>> indices = tensor.lmatrix('indices')
+    >>> table.apply(indices).eval({indices: [[0, 3]]}).shape
     (1, 2, 2)
 
     """

@@ -29,8 +29,9 @@ class Sequence(Initializable):
     ...                 biases_init=Constant(0))
     >>> sequence = Sequence([linear.apply, Tanh().apply])
     >>> sequence.initialize()
-    >>> y = sequence.apply(tensor.matrix('x'))
-    >>> y.eval({'x': [[0.5, 0.5]]}).round(4)
+    >>> x = tensor.matrix('x')
+    >>> y = sequence.apply(x)
+    >>> y.eval({x: [[0.5, 0.5]]}).round(4)
     array([[0.7616, 0.7616]])
 
     """

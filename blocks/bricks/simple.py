@@ -40,9 +40,10 @@ class Linear(LinearLike, Feedforward):
     >>> from blocks.initialization import Constant
     >>> linear = Linear(input_dim=3, output_dim=2,
     ...                 weights_init=Constant(1), biases_init=Constant(0.5))
-    >>> y = linear.apply(tensor.matrix('x'))
+    >>> x = tensor.matrix('x')
+    >>> y = linear.apply(x)
     >>> linear.initialize()
-    >>> y.eval({'x': [[1., 2., 3.]]})
+    >>> y.eval({x: [[1., 2., 3.]]})
     array([[6.5, 6.5]])
 
     """
@@ -170,8 +171,9 @@ class Maxout(Brick):
     Examples
     --------
     >>> from aesara import tensor
-    >>> y = Maxout(num_pieces=2).apply(tensor.matrix('x'))
-    >>> y.eval({'x': [[1., 3., 2., 0.]]})
+    >>> x = tensor.matrix('x')
+    >>> y = Maxout(num_pieces=2).apply(x)
+    >>> y.eval({x: [[1., 3., 2., 0.]]})
     array([[3., 2.]])
 
     """

@@ -135,11 +135,14 @@ class ComputationGraph:
         annotations = []
         seen_annotations = set()
         updates = OrderedDict()
-        pending = list(self.outputs)
+        # Auxiliary variables and update expressions join the graph by
+        # themselves, not with their ancestors: a brick's W_norm must not
+        # bring back a parameter that a transformation (collect_parameters,
+        # replace) has removed from the main graph.
+        add_variables(self.outputs, seen, variables)
+        pending = list(variables)
         while pending:
-            new_variables = []
-            add_variables(pending, seen, new_variables)
-            variables.extend(new_variables)
+            new_variables = pending
             pending = []
             for var in new_variables:
                 for annotation in getattr(var.tag, 'annotations', []):
@@ -147,14 +150,16 @@ class ComputationGraph:
                         continue
                     seen_annotations.add(id(annotation))
                     annotations.append(annotation)
-                    pending.extend(
-                        aux for aux in annotation.auxiliary_variables
-                        if aux not in seen)
+                    extra = list(annotation.auxiliary_variables)
                     annotation_updates = getattr(annotation, 'updates', {})
                     for shared, update in annotation_updates.items():
                         updates[shared] = update
-                        if update not in seen:
-                            pending.append(update)
+                        extra.append(update)
+                    for extra_var in extra:
+                        if extra_var not in seen:
+                            seen.add(extra_var)
+                            variables.append(extra_var)
+                            pending.append(extra_var)
         # Order the whole graph, auxiliary variables included, topologically.
         order = {}
         for node in io_toposort([], variables):

@@ -346,6 +346,9 @@ def reraise_as(new_exc):
     Traceback (most recent call last):
       ...
     ValueError: Informative message
+    <BLANKLINE>
+    Original exception:
+        ZeroDivisionError: division by zero
 
     """
     orig_exc_type, orig_exc_value, orig_exc_traceback = sys.exc_info()
