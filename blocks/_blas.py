@@ -26,8 +26,10 @@ It must run before the first ``import aesara`` of the process, which reads
 inherit it. It does nothing when the user chose for themselves (a
 ``blas__ldflags`` in ``AESARA_FLAGS`` or in an Aesara config file; setting it
 empty, ``AESARA_FLAGS=blas__ldflags=``, opts out), when Aesara was already
-imported, or when no suitable library is found; Aesara then does what it
-would do without Blocks. It compiles nothing: it costs a few ``stat`` calls
+imported with a BLAS of its own, or when no suitable library is found;
+Aesara then does what it would do without Blocks. When Aesara was imported
+before Blocks without a BLAS, the flag is set in ``aesara.config`` so that
+functions compiled from then on use the library. It compiles nothing: it costs a few ``stat`` calls
 and reads a few hundred kilobytes of the library's symbol table.
 
 """
@@ -156,8 +158,10 @@ def configure_blas():
         was changed.
 
     """
-    if 'aesara' in sys.modules or _user_set_ldflags():
+    if _user_set_ldflags():
         return None
+    if 'aesara' in sys.modules:
+        return _configure_imported_aesara()
     ldflags = find_blas_ldflags()
     if ldflags is None:
         return None
@@ -172,4 +176,26 @@ def configure_blas():
     except ValueError:
         return None
     os.environ['AESARA_FLAGS'] = new
+    return ldflags
+
+
+def _configure_imported_aesara():
+    """Set the flag in an Aesara that was imported before Blocks.
+
+    Aesara has then already chosen its fallback (and warned about it), but
+    functions compiled from now on link the optimised BLAS: the flag is read
+    when each function's C code is generated.
+
+    """
+    config = getattr(sys.modules['aesara'], 'config', None)
+    try:
+        current = config.blas__ldflags
+    except AttributeError:
+        return None
+    if current:
+        return None
+    ldflags = find_blas_ldflags()
+    if ldflags is None:
+        return None
+    config.blas__ldflags = ldflags
     return ldflags

@@ -140,3 +140,14 @@ def test_blas_library_links(tmp_path):
     assert op_and_c == 'Dot22 True'
     assert float(error) == 0
     assert 'WARNING' not in result.stderr
+
+
+
+@needs_scipy_openblas
+def test_blas_configured_when_aesara_is_imported_first(tmp_path):
+    """A script that imports aesara before blocks still compiles with BLAS."""
+    result = run_python("""
+        import aesara, blocks
+        print(repr(aesara.config.blas__ldflags))
+    """, clean_env(tmp_path))
+    assert 'openblas' in result.stdout.splitlines()[-1]
