@@ -1,0 +1,40 @@
+"""Training algorithms: gradient descent and the step rules it applies.
+
+A :class:`TrainingAlgorithm` is initialized once (compiling its Aesara
+function) and then processes one batch of data at a time.
+:class:`GradientDescent` computes the gradients of a cost, turns them into
+steps with a :class:`StepRule`, and subtracts the steps from the
+parameters.
+
+The modules hold the families:
+
+- :mod:`~blocks.algorithms.base`: :class:`TrainingAlgorithm`,
+  :class:`DifferentiableCostMinimizer`;
+- :mod:`~blocks.algorithms.gradient_descent`: :class:`GradientDescent`;
+- :mod:`~blocks.algorithms.step_rules`: :class:`StepRule`,
+  :class:`CompositeRule`, :class:`Scale`, :class:`BasicMomentum`,
+  :class:`Momentum`, :class:`Restrict`, :class:`RemoveNotFinite`;
+- :mod:`~blocks.algorithms.adaptive`: :class:`AdaDelta`,
+  :class:`AdaGrad`, :class:`Adam`, :class:`BasicRMSProp`,
+  :class:`RMSProp`;
+- :mod:`~blocks.algorithms.clipping`: :class:`StepClipping`,
+  :class:`VariableClipping`;
+- :mod:`~blocks.algorithms.batches`: matching batches of data to input
+  variables.
+
+"""
+from blocks.algorithms.base import (TrainingAlgorithm,
+                                    DifferentiableCostMinimizer)
+from blocks.algorithms.step_rules import (StepRule, CompositeRule, Scale,
+                                          BasicMomentum, Momentum, Restrict,
+                                          RemoveNotFinite)
+from blocks.algorithms.adaptive import (AdaDelta, AdaGrad, Adam,
+                                        BasicRMSProp, RMSProp)
+from blocks.algorithms.clipping import StepClipping, VariableClipping
+from blocks.algorithms.gradient_descent import GradientDescent
+
+__all__ = ['TrainingAlgorithm', 'DifferentiableCostMinimizer',
+           'GradientDescent', 'StepRule', 'CompositeRule', 'Scale',
+           'BasicMomentum', 'Momentum', 'Restrict', 'RemoveNotFinite',
+           'AdaDelta', 'AdaGrad', 'Adam', 'BasicRMSProp', 'RMSProp',
+           'StepClipping', 'VariableClipping']

@@ -1,0 +1,257 @@
+"""The training algorithm interface and the cost minimizer base class."""
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+
+from aesara import tensor
+from aesara.compile.sharedvalue import SharedVariable
+from aesara.graph.basic import graph_inputs, Variable
+
+from blocks.graph import ComputationGraph
+from blocks.utils import is_graph_input
+
+__all__ = ['TrainingAlgorithm', 'DifferentiableCostMinimizer']
+
+parameters_not_given_warning = """\
+{}: parameters were not given, so all the shared variables with the \
+PARAMETER role found in the graph of the cost are trained ({}). Pass \
+`parameters` explicitly (e.g. `ComputationGraph(cost).parameters`, or a \
+subset of it) to make the choice, and the order of the parameters, \
+visible in your script."""
+
+
+class TrainingAlgorithm(ABC):
+    """Base class for training algorithms.
+
+    A training algorithm object has a simple life-cycle. First it is
+    initialized by calling its :meth:`initialize` method. At this stage,
+    for instance, Aesara functions can be compiled. After that the
+    :meth:`process_batch` method is repeatedly called with a batch of
+    training data as a parameter.
+
+    """
+    def __init__(self, **kwargs):
+        if kwargs:
+            raise TypeError("{}: unexpected keyword arguments {}".format(
+                type(self).__name__, sorted(kwargs)))
+
+    @abstractmethod
+    def initialize(self, **kwargs):
+        """Initialize the training algorithm."""
+
+    @abstractmethod
+    def process_batch(self, batch):
+        """Process a batch of training data.
+
+        Parameters
+        ----------
+        batch : dict
+            A dictionary of (source name, data) pairs.
+
+        """
+
+
+class DifferentiableCostMinimizer(TrainingAlgorithm):
+    """Minimizes a differentiable cost given as an Aesara expression.
+
+    Very often the goal of training is to minimize the expected value of
+    an Aesara expression. Batch processing in this case typically consists
+    of running a (or a few) Aesara functions.
+    :class:`DifferentiableCostMinimizer` is the base class for such
+    algorithms.
+
+    Parameters
+    ----------
+    cost : :class:`~aesara.tensor.TensorVariable`
+        The scalar objective to be minimized. Subclasses may accept None
+        when they are given another way to compute the gradients.
+    parameters : list of shared variables, optional
+        The parameters to be tuned. If None, all the shared variables with
+        the ``PARAMETER`` role in the graph of `cost` are used, with a
+        warning recommending to pass them explicitly.
+
+    Attributes
+    ----------
+    cost : :class:`~aesara.tensor.TensorVariable`
+        The objective to be minimized.
+    parameters : list of :class:`~aesara.tensor.sharedvar.TensorSharedVariable`
+        The parameters to be tuned.
+    updates : list of pairs
+        Updates ``(shared variable, new value)`` to be done for every
+        batch; see :meth:`add_updates`.
+
+    Notes
+    -----
+    Changing the :attr:`updates` attribute or calling :meth:`add_updates`
+    after the :meth:`initialize` method is called has no effect.
+
+    Updates attached to the graph by bricks (``ComputationGraph.updates``,
+    e.g. population statistics of batch normalization) are not added
+    automatically: pass them to :meth:`add_updates`.
+
+    Shared variables used only inside the inner graph of a scan are not
+    found when the parameters are inferred.
+
+    """
+    def __init__(self, cost, parameters=None, **kwargs):
+        super().__init__(**kwargs)
+        name = type(self).__name__
+        if cost is not None:
+            if not isinstance(cost, Variable):
+                raise TypeError("{}: cost must be an Aesara variable, got "
+                                "{!r} of type {}".format(
+                                    name, cost, type(cost).__name__))
+            if getattr(cost, 'ndim', 0) != 0:
+                raise ValueError("{}: cost must be a scalar (ndim 0), got "
+                                 "{} with ndim {}".format(name, cost,
+                                                          cost.ndim))
+        if parameters is None:
+            if cost is None:
+                raise ValueError("{}: either cost or parameters must be "
+                                 "given, got neither".format(name))
+            parameters = ComputationGraph(cost).parameters
+            warnings.warn(parameters_not_given_warning.format(
+                name, [parameter.name for parameter in parameters]))
+        self.cost = cost
+        self.parameters = check_parameters(name, parameters)
+        self._updates = []
+
+    @property
+    def inputs(self):
+        """Return the inputs of the cost and update computation graph.
+
+        Returns
+        -------
+        list of :class:`~aesara.tensor.TensorVariable`
+            The variables that the data must provide: the inputs of the
+            cost and of the update expressions, shared variables and
+            constants excluded, in a deterministic order.
+
+        """
+        inputs = []
+        for variable in graph_inputs(self._graph_outputs()):
+            if is_graph_input(variable) and variable not in inputs:
+                inputs.append(variable)
+        return inputs
+
+    def _graph_outputs(self):
+        """The variables whose inputs the algorithm needs as data."""
+        outputs = [] if self.cost is None else [self.cost]
+        return outputs + [update for _, update in self.updates]
+
+    @property
+    def updates(self):
+        """The list of ``(shared variable, new value)`` pairs."""
+        return self._updates
+
+    @updates.setter
+    def updates(self, value):
+        self._updates = check_updates(type(self).__name__, value)
+
+    def add_updates(self, updates):
+        """Add updates to the training process.
+
+        The updates will be done *before* the parameters are changed: their
+        expressions see the old values of the parameters.
+
+        Parameters
+        ----------
+        updates : list of pairs or dict
+            The ``(shared variable, new value)`` pairs to add.
+
+        Raises
+        ------
+        TypeError
+            If `updates` is neither a list of pairs nor a dictionary, or a
+            pair does not update a shared variable.
+
+        """
+        self._updates.extend(check_updates(type(self).__name__, updates))
+
+
+def check_parameters(owner, parameters):
+    """Check that parameters are distinct shared variables; list them."""
+    if isinstance(parameters, (Variable, str, Mapping)):
+        raise TypeError("{}: parameters must be a list of shared variables, "
+                        "got {!r}".format(owner, parameters))
+    parameters = list(parameters)
+    if not parameters:
+        raise ValueError("{}: there are no parameters to train; pass a "
+                         "non-empty list of shared variables".format(owner))
+    for index, parameter in enumerate(parameters):
+        if not isinstance(parameter, SharedVariable):
+            raise TypeError("{}: parameters must be shared variables; "
+                            "parameter {} is {!r} of type {}".format(
+                                owner, index, parameter,
+                                type(parameter).__name__))
+    duplicates = [parameter for index, parameter in enumerate(parameters)
+                  if parameter in parameters[:index]]
+    if duplicates:
+        raise ValueError("{}: parameters {} are listed more than once".format(
+            owner, [parameter.name for parameter in duplicates]))
+    return parameters
+
+
+def check_updates(owner, updates):
+    """Check a list of updates or a dictionary of updates; list its pairs.
+
+    Parameters
+    ----------
+    owner : str
+        The name of the class, for messages.
+    updates : list of pairs or dict
+        Maps shared variables to their new values.
+
+    Returns
+    -------
+    list of pairs
+
+    Raises
+    ------
+    TypeError
+        If `updates` is neither a dictionary nor a list or tuple of pairs,
+        or a pair does not map a shared variable to an Aesara variable.
+
+    Examples
+    --------
+    >>> from blocks.utils import shared_floatx
+    >>> counter = shared_floatx(0., name='counter')
+    >>> [(variable.name, update.eval()) for variable, update
+    ...  in check_updates('GradientDescent', {counter: counter + 1})]
+    [('counter', array(1.))]
+    >>> check_updates('GradientDescent', counter + 1)
+    Traceback (most recent call last):
+      ...
+    TypeError: GradientDescent: updates must be a list of (shared ... got ...
+
+    """
+    if isinstance(updates, Mapping):
+        pairs = list(updates.items())
+    elif isinstance(updates, (list, tuple)):
+        pairs = list(updates)
+    else:
+        raise TypeError("{}: updates must be a list of (shared variable, new "
+                        "value) pairs or a dict, got {!r} of type {}".format(
+                            owner, updates, type(updates).__name__))
+    checked = []
+    for index, pair in enumerate(pairs):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise TypeError("{}: update {} must be a (shared variable, new "
+                            "value) pair, got {!r}".format(owner, index, pair))
+        variable, update = pair
+        if not isinstance(variable, SharedVariable):
+            raise TypeError("{}: update {} must update a shared variable, "
+                            "got {!r} of type {}".format(
+                                owner, index, variable,
+                                type(variable).__name__))
+        if not isinstance(update, Variable):
+            try:
+                update = tensor.as_tensor_variable(update)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    "{}: the new value of {} (update {}) must be an Aesara "
+                    "variable or a constant, got {!r} of type {}".format(
+                        owner, variable.name, index, update,
+                        type(update).__name__)) from exc
+        checked.append((variable, update))
+    return checked

@@ -1,0 +1,383 @@
+"""Gradient descent: the training algorithm that applies step rules."""
+import warnings
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import aesara
+from aesara import tensor
+from aesara.gradient import DisconnectedInputError
+from aesara.graph.basic import Variable
+
+from blocks.aesara_expressions import l2_norm
+from blocks.algorithms.base import DifferentiableCostMinimizer
+from blocks.algorithms.batches import (ON_UNUSED_SOURCES, convert_source,
+                                       describe_batch, match_sources,
+                                       unused_sources_error)
+from blocks.algorithms.step_rules import cast_update, Scale, StepRule
+from blocks.roles import add_role, AUXILIARY
+
+__all__ = ['GradientDescent']
+
+disconnected_parameters_error = """\
+{owner}: the cost does not depend on some of the parameters, so their \
+gradients are undefined. Pass only the parameters the cost depends on as \
+`parameters` (by default all shared variables with the PARAMETER role in \
+the graph of the cost are used)."""
+
+
+class GradientDescent(DifferentiableCostMinimizer):
+    r"""A base class for all gradient descent algorithms.
+
+    By "gradient descent" we mean a training algorithm of the following
+    form::
+
+        for batch in data:
+            steps = step_rule.compute_steps(gradients_wr_parameters)
+            for parameter in parameters:
+                parameter -= steps[parameter]
+
+    Note that the step is *subtracted*, not added! This is done in order to
+    make step rule chaining possible.
+
+    Parameters
+    ----------
+    cost : :class:`~aesara.tensor.TensorVariable`, optional
+        The scalar objective to be minimized. Required unless `gradients`
+        is given.
+    parameters : list of shared variables, optional
+        The parameters to be tuned. By default the keys of `gradients` if
+        given, otherwise the shared variables with the ``PARAMETER`` role
+        in the graph of `cost` (with a warning to pass them explicitly).
+    step_rule : :class:`~blocks.algorithms.StepRule`, optional
+        An object encapsulating most of the algorithm's logic. Its
+        ``compute_steps`` method is called to get Aesara expressions for
+        the steps. The step rule may have a state, e.g. to remember a
+        weighted sum of gradients from previous steps like it is done in
+        gradient descent with momentum. If None, an instance of
+        :class:`~blocks.algorithms.Scale` is created.
+    gradients : dict, optional
+        A dictionary mapping a parameter to an expression for the cost's
+        gradient with respect to the parameter; its keys must be the
+        parameters. If None, the gradients are taken automatically using
+        :func:`aesara.grad`.
+    known_grads : dict, optional
+        A passthrough to :func:`aesara.grad`'s `known_grads` argument.
+        Useful when you know the [approximate] gradients of some
+        sub-expressions and would like Aesara to use that information to
+        compute parameter gradients. Only makes sense when `gradients` is
+        None.
+    consider_constant : list, optional
+        A passthrough to :func:`aesara.grad`'s `consider_constant`
+        argument. A list of expressions through which gradients will not
+        be backpropagated. Only makes sense when `gradients` is None.
+    on_unused_sources : {'raise', 'warn', 'ignore'}, optional
+        What to do when a batch contains sources that no input variable
+        uses. 'raise' (the default) raises a ``ValueError``, 'warn' warns
+        once per new unused source, 'ignore' does nothing.
+    aesara_func_kwargs : dict, optional
+        A passthrough to :func:`aesara.function` for additional arguments.
+        Useful for passing ``profile`` or ``mode`` arguments to the Aesara
+        function that will be compiled for the algorithm.
+
+    Attributes
+    ----------
+    gradients : OrderedDict
+        The gradient dictionary, in the order of the parameters.
+    steps : OrderedDict
+        The steps computed by the step rule, in the order of the
+        parameters.
+    step_rule_updates : list of pairs
+        The updates of the state of the step rule.
+    total_gradient_norm : :class:`~aesara.tensor.TensorVariable`
+        The L2 norm of all gradients together, named
+        ``total_gradient_norm``, with the ``AUXILIARY`` role, for
+        monitoring.
+    total_step_norm : :class:`~aesara.tensor.TensorVariable`
+        The L2 norm of all steps together, named ``total_step_norm``.
+
+    Notes
+    -----
+    :meth:`initialize` compiles a single Aesara function. Its inputs are
+    the input variables of the cost and of all updates; they are fed from
+    the batch sources with the same names. Its updates are, in this order,
+    ``parameter - step`` for every parameter, the updates of the step rule
+    and those added with :meth:`add_updates`; they are all computed from
+    the values before the batch.
+
+    Data is converted to the dtype of its input variable when this is
+    safe, and from any float or integer to a float dtype (``float64`` data
+    for a ``float32`` variable, say). Data that does not fit, and errors
+    raised by the compiled function, are reported with the name, shape
+    and dtype of the sources and the types of the variables.
+
+    The algorithm pickles without its compiled function, which is
+    recompiled on the next call to :meth:`process_batch`; parameters and
+    the state of the step rule are shared variables and pickle with it.
+
+    If steps can become NaN or infinite, end the step rule with
+    :class:`~blocks.algorithms.RemoveNotFinite`.
+
+    Examples
+    --------
+    Fit :math:`y = 2x` with a single weight:
+
+    >>> import numpy
+    >>> from aesara import tensor
+    >>> from blocks.algorithms import Scale
+    >>> from blocks.utils import shared_floatx
+    >>> w = shared_floatx([0.], name='w')
+    >>> x = tensor.vector('x')
+    >>> y = tensor.vector('y')
+    >>> cost = tensor.square(x * w - y).mean()
+    >>> algorithm = GradientDescent(cost=cost, parameters=[w],
+    ...                             step_rule=Scale(learning_rate=0.1))
+    >>> algorithm.initialize()
+    >>> for _ in range(50):
+    ...     algorithm.process_batch({'x': numpy.array([1., 2.]),
+    ...                              'y': numpy.array([2., 4.])})
+    >>> w.get_value().round(3)
+    array([2.])
+
+    """
+    def __init__(self, cost=None, parameters=None, step_rule=None,
+                 gradients=None, known_grads=None, consider_constant=None,
+                 on_unused_sources: str = 'raise',
+                 aesara_func_kwargs: dict | None = None, **kwargs):
+        owner = type(self).__name__
+        if on_unused_sources not in ON_UNUSED_SOURCES:
+            raise ValueError("{}: on_unused_sources must be one of {}, got "
+                             "{!r}".format(owner, list(ON_UNUSED_SOURCES),
+                                           on_unused_sources))
+        if step_rule is None:
+            step_rule = Scale()
+        elif not isinstance(step_rule, StepRule):
+            raise TypeError("{}: step_rule must be a StepRule instance, got "
+                            "{!r} of type {}".format(
+                                owner, step_rule, type(step_rule).__name__))
+        aesara_func_kwargs = dict(aesara_func_kwargs or {})
+        reserved = sorted(set(aesara_func_kwargs) &
+                          {'inputs', 'outputs', 'updates', 'givens'})
+        if reserved:
+            raise ValueError("{}: aesara_func_kwargs must not contain {}; "
+                             "use add_updates for extra updates".format(
+                                 owner, reserved))
+        if gradients is not None:
+            gradients = _gradients_dict(owner, gradients)
+            if known_grads or consider_constant:
+                raise ValueError("{}: known_grads and consider_constant "
+                                 "have no effect when gradients are "
+                                 "given".format(owner))
+            if parameters is None:
+                parameters = list(gradients)
+        elif cost is None:
+            raise ValueError("{}: cost is required unless gradients are "
+                             "given, got neither".format(owner))
+        super().__init__(cost, parameters, **kwargs)
+        if gradients is None:
+            gradients = self._compute_gradients(known_grads,
+                                                consider_constant)
+        else:
+            _check_gradients(owner, self.parameters, gradients)
+        self.gradients = OrderedDict((parameter, gradients[parameter])
+                                     for parameter in self.parameters)
+        self.step_rule = step_rule
+        self.on_unused_sources = on_unused_sources
+        self.aesara_func_kwargs = aesara_func_kwargs
+
+        self.total_gradient_norm = l2_norm(
+            list(self.gradients.values())).copy(name='total_gradient_norm')
+        add_role(self.total_gradient_norm, AUXILIARY)
+        steps, self.step_rule_updates = step_rule.compute_steps(
+            OrderedDict(self.gradients))
+        missing = [parameter.name for parameter in self.parameters
+                   if parameter not in steps]
+        if missing:
+            raise ValueError("{}: the step rule {} returned no step for the "
+                             "parameters {}".format(
+                                 owner, type(step_rule).__name__, missing))
+        self.steps = OrderedDict((parameter, steps[parameter])
+                                 for parameter in self.parameters)
+        self.total_step_norm = l2_norm(
+            list(self.steps.values())).copy(name='total_step_norm')
+        add_role(self.total_step_norm, AUXILIARY)
+        self._function = None
+        self._function_inputs = None
+        self._warned_unused_sources = set()
+
+    def _compute_gradients(self, known_grads, consider_constant):
+        try:
+            gradients = aesara.grad(self.cost, self.parameters,
+                                    known_grads=known_grads,
+                                    consider_constant=consider_constant)
+        except DisconnectedInputError as exc:
+            raise ValueError(disconnected_parameters_error.format(
+                owner=type(self).__name__)) from exc
+        return OrderedDict(zip(self.parameters, gradients))
+
+    @property
+    def parameter_updates(self):
+        """The updates ``parameter - step``, in the order of parameters."""
+        return [(parameter, cast_update(parameter, parameter - step))
+                for parameter, step in self.steps.items()]
+
+    def _all_updates(self):
+        all_updates = [
+            (variable, cast_update(variable, update)) for variable, update
+            in self.parameter_updates + self.step_rule_updates +
+            self.updates]
+        targets = [variable for variable, _ in all_updates]
+        duplicates = [variable.name for index, variable in enumerate(targets)
+                      if variable in targets[:index]]
+        if duplicates:
+            raise ValueError(
+                "{}: the shared variables {} are updated more than once; "
+                "parameters are updated by the algorithm and step rule "
+                "buffers by the step rule, so added updates must target "
+                "other variables".format(type(self).__name__, duplicates))
+        return all_updates
+
+    def _graph_outputs(self):
+        outputs = [] if self.cost is None else [self.cost]
+        return outputs + [update for _, update in self._all_updates()]
+
+    def initialize(self, **kwargs) -> None:
+        """Compile the Aesara function that processes a batch.
+
+        Calling it again recompiles the function, taking into account
+        updates added since.
+
+        """
+        if kwargs:
+            raise TypeError("{}.initialize: unexpected keyword arguments "
+                            "{}".format(type(self).__name__, sorted(kwargs)))
+        self._compile()
+
+    def _input_variables(self):
+        """Find and check the inputs of the cost and of all updates."""
+        owner = type(self).__name__
+        inputs = self.inputs
+        names = [variable.name for variable in inputs]
+        unnamed = [variable for variable in inputs if variable.name is None]
+        if unnamed:
+            raise ValueError("{}: input variables {} have no name, so no "
+                             "batch source can feed them; name them after "
+                             "their sources".format(owner, unnamed))
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError("{}: several input variables are named {}; "
+                             "each name must be unique to match a single "
+                             "batch source".format(owner, repeated))
+        return inputs
+
+    def _compile(self, inputs=None):
+        if inputs is None:
+            inputs = self._input_variables()
+        function_kwargs = dict(self.aesara_func_kwargs)
+        # Inputs that feed only the cost are accepted, and left unused.
+        function_kwargs.setdefault('on_unused_input', 'ignore')
+        self._function = aesara.function(
+            inputs, [], updates=self._all_updates(), **function_kwargs)
+        self._function_inputs = inputs
+
+    def process_batch(self, batch: dict) -> None:
+        """Do one gradient descent step on a batch.
+
+        Parameters
+        ----------
+        batch : dict
+            Maps source names to arrays; each input variable is fed from
+            the source of the same name.
+
+        Raises
+        ------
+        ValueError
+            If a source needed by an input is missing, if a source is
+            unused and `on_unused_sources` is 'raise', or if the data does
+            not fit its variable (number of dimensions, static shape).
+        TypeError
+            If the dtype of the data can't be cast safely to that of its
+            variable.
+
+        """
+        owner = type(self).__name__
+        if not isinstance(batch, Mapping):
+            raise TypeError("{}.process_batch: batch must be a dict mapping "
+                            "source names to arrays, got {!r} of type "
+                            "{}".format(owner, batch, type(batch).__name__))
+        if self._function_inputs is None:
+            self._function_inputs = self._input_variables()
+        inputs = self._function_inputs
+        values, unused = match_sources(owner, inputs, batch,
+                                       self.on_unused_sources)
+        new_unused = [source for source in unused
+                      if source not in self._warned_unused_sources]
+        if new_unused and self.on_unused_sources == 'warn':
+            warnings.warn(unused_sources_error.format(
+                owner=owner, unused=new_unused, sources=list(batch),
+                inputs=[variable.name for variable in inputs]))
+            self._warned_unused_sources.update(new_unused)
+        arrays = [convert_source(owner, variable.name, value, variable)
+                  for variable, value in zip(inputs, values)]
+        if self._function is None:
+            self._compile(inputs)
+        try:
+            self._function(*arrays)
+        except (TypeError, ValueError) as exc:
+            error_class = TypeError if isinstance(exc, TypeError) \
+                else ValueError
+            raise error_class(
+                "{}: the compiled training function failed on the batch "
+                "{}, fed to the inputs {}: {}".format(
+                    owner, describe_batch(batch),
+                    _describe_inputs(inputs),
+                    str(exc).strip().split('\n')[0])) from exc
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        # Compiled functions are large and tied to this process; the
+        # function is recompiled from the graph after unpickling.
+        state['_function'] = None
+        state['_function_inputs'] = None
+        return state
+
+
+def _gradients_dict(owner, gradients):
+    if isinstance(gradients, Mapping):
+        return OrderedDict(gradients)
+    try:
+        return OrderedDict(gradients)
+    except (TypeError, ValueError) as exc:
+        raise TypeError("{}: gradients must be a dict mapping parameters to "
+                        "gradient expressions, got {!r}".format(
+                            owner, gradients)) from exc
+
+
+def _check_gradients(owner, parameters, gradients):
+    missing = [parameter.name for parameter in parameters
+               if parameter not in gradients]
+    extra = [getattr(parameter, 'name', parameter) for parameter in gradients
+             if parameter not in parameters]
+    if missing or extra:
+        raise ValueError("{}: the keys of gradients must be the parameters; "
+                         "parameters without a gradient: {}, gradients for "
+                         "variables that are not parameters: {}".format(
+                             owner, missing, extra))
+    for parameter in parameters:
+        gradient = gradients[parameter]
+        if not isinstance(gradient, Variable):
+            gradients[parameter] = gradient = tensor.as_tensor_variable(
+                gradient)
+        if gradient.ndim != parameter.ndim:
+            raise ValueError("{}: the gradient for parameter {} has {} "
+                             "dimensions, expected {} like the "
+                             "parameter".format(owner, parameter.name,
+                                                gradient.ndim,
+                                                parameter.ndim))
+
+
+def _describe_inputs(inputs):
+    return ', '.join(
+        "{} (ndim {}, dtype {}, static shape {})".format(
+            variable.name, variable.type.ndim, variable.type.dtype,
+            tuple(variable.type.shape))
+        for variable in inputs if hasattr(variable.type, 'shape'))
