@@ -59,7 +59,7 @@ def l2_norm(tensors, squared: bool = False):
         joined = flattened[0]
     else:
         joined = tensor.join(0, *flattened)
-    summed = tensor.sqr(joined).sum()
+    summed = tensor.square(joined).sum()
     if squared:
         return summed
     return tensor.sqrt(summed)

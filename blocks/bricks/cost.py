@@ -68,7 +68,7 @@ class SquaredError(CostMatrix):
     @application
     def cost_matrix(self, y, y_hat):
         _check_same_ndim(self, y, y_hat)
-        return tensor.sqr(y - y_hat)
+        return tensor.square(y - y_hat)
 
 
 class CategoricalCrossEntropy(Cost):

@@ -340,9 +340,13 @@ def test_digits_splits():
     assert features.shape == (2, 64) and targets.shape == (2, 1)
     assert features.dtype == aesara.config.floatX
     assert targets.dtype == numpy.uint8
-    numpy.testing.assert_allclose(features, digits.data[[1500, 1796]] / 16.0)
-    numpy.testing.assert_array_equal(targets[:, 0],
-                                     digits.target[[1500, 1796]])
+    order = numpy.random.RandomState(0).permutation(1797)
+    expected = order[[1500, 1796]]
+    numpy.testing.assert_allclose(features, digits.data[expected] / 16.0)
+    numpy.testing.assert_array_equal(targets[:, 0], digits.target[expected])
+    # Train and test are disjoint and together hold every example once.
+    assert sorted(order[:1500].tolist() + order[1500:].tolist()) == \
+        list(range(1797))
     all_features, = Digits(('train',), sources=('features',)).get_data(
         request=slice(None))
     assert all_features.min() == 0.0 and all_features.max() == 1.0

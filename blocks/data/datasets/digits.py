@@ -9,6 +9,11 @@ from blocks.data.datasets.base import (
 
 NUM_TRAIN = 1500
 NUM_EXAMPLES = 1797
+# The split draws examples in a fixed random order, so that both sets mix
+# writers: scikit-learn's copy is ordered by writer, and its last 297
+# examples are harder than the rest. Legacy RandomState streams are stable
+# across NumPy versions, so the order is the same everywhere.
+SPLIT_SEED = 0
 
 NO_SKLEARN = """\
 Digits: the digits are read from scikit-learn's bundled copy, but
@@ -37,9 +42,9 @@ class Digits(LazyIndexableDataset):
     ----------
     which_sets : tuple of str
         ``('train',)``, ``('test',)``, or both (concatenated in the order
-        given). The split is fixed: the first 1500 examples, in
-        scikit-learn's order, are ``'train'`` and the remaining 297 are
-        ``'test'``.
+        given). The split is fixed: the examples are put in the order of
+        ``numpy.random.RandomState(0).permutation(1797)``; the first 1500
+        of that order are ``'train'`` and the remaining 297 ``'test'``.
     subset : slice or sequence of int, optional
         Keep only these examples (indices into the concatenated sets).
     sources : tuple of str, optional
@@ -66,7 +71,7 @@ class Digits(LazyIndexableDataset):
     1500
     >>> features, targets = train.get_data(request=[0, 1])
     >>> features.shape, targets.ravel()
-    ((2, 64), array([0, 1], dtype=uint8))
+    ((2, 64), array([2, 8], dtype=uint8))
     >>> float(features.max()) <= 1.0
     True
 
@@ -100,7 +105,8 @@ class Digits(LazyIndexableDataset):
         digits = _sklearn_load_digits()()
         selected = numpy.concatenate([
             numpy.arange(*self.ranges[name]) for name in self.which_sets])
-        selected = selected[self.subset]
+        selected = numpy.random.RandomState(SPLIT_SEED).permutation(
+            NUM_EXAMPLES)[selected][self.subset]
         features = (digits.data[selected] / 16.0).astype(
             aesara.config.floatX)
         targets = digits.target[selected].astype(numpy.uint8).reshape(
