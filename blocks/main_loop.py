@@ -11,6 +11,9 @@ import logging
 import signal
 import threading
 import traceback
+import warnings
+
+import numpy
 
 from blocks.config import config
 from blocks.extensions import CallbackName, TrainingExtension
@@ -39,6 +42,17 @@ _HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 class TrainingFinish(Exception):
     """An exception raised when a finish request is found in the log."""
+
+
+nonfinite_cost_message = """\
+MainLoop: the training cost is {cost} at iteration {iteration} (epoch \
+{epoch})."""
+
+nonfinite_cost_remedy = """ The parameters were updated with that step and \
+may now hold NaN or infinite values, so training stops here; the log \
+records the value as `nonfinite_cost`. Lower the learning rate, clip the \
+steps (StepClipping), or add RemoveNotFinite to the step rule \
+(CompositeRule([..., RemoveNotFinite()])) to skip such steps."""
 
 
 class MainLoop:
@@ -373,9 +387,25 @@ class MainLoop:
                                      self.status['epochs_done']))
                 raise
         self.status['iterations_done'] += 1
+        self._check_cost()
         self._run_extensions('after_batch', batch)
         self._check_finish_training('batch')
         return True
+
+    def _check_cost(self):
+        """Record and report a NaN or infinite training cost."""
+        cost = getattr(self.algorithm, 'last_cost', None)
+        if cost is None or numpy.isfinite(cost):
+            return
+        message = nonfinite_cost_message.format(
+            cost=cost, iteration=self.status['iterations_done'],
+            epoch=self.status['epochs_done'])
+        self.log.current_row['nonfinite_cost'] = float(cost)
+        if getattr(self.algorithm, 'tolerates_nonfinite_cost', False):
+            warnings.warn(message + " RemoveNotFinite skipped the step.",
+                          RuntimeWarning)
+            return
+        raise FloatingPointError(message + nonfinite_cost_remedy)
 
     def _run_extensions(self, method_name, *args):
         callback_name = CallbackName(method_name)

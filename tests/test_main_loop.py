@@ -390,3 +390,42 @@ def test_profile_is_reported_when_configured(monkeypatch, capsys):
     main_loop.run()
     assert capsys.readouterr().err == ''
     assert main_loop.profile.total[('training', 'epoch', 'train')] > 0
+
+
+def nonfinite_cost_training(step_rule):
+    """A main loop whose cost, log(w * x), is NaN on the third example."""
+    import aesara
+    from blocks.data.datasets import IterableDataset
+    from blocks.data.streams import DataStream
+    weight = aesara.shared(numpy.asarray(1., dtype=aesara.config.floatX),
+                           name='w')
+    x = tensor.scalar('data')
+    cost = tensor.log(weight * x)
+    cost.name = 'cost'
+    data = numpy.asarray([1., 2., -1., 3.], dtype=aesara.config.floatX)
+    main_loop = MainLoop(
+        GradientDescent(cost=cost, parameters=[weight], step_rule=step_rule),
+        DataStream(IterableDataset(data)),
+        extensions=[FinishAfter(after_n_epochs=1)])
+    return main_loop, weight
+
+
+def test_a_nonfinite_cost_stops_training_and_names_the_iteration():
+    main_loop, weight = nonfinite_cost_training(Scale(0.1))
+    with pytest.raises(FloatingPointError,
+                       match=r'cost is nan at iteration 3 \(epoch 0\).*'
+                             r'RemoveNotFinite'):
+        main_loop.run()
+    assert numpy.isnan(main_loop.log[3]['nonfinite_cost'])
+    assert 'training_finished' not in main_loop.log.current_row
+
+
+def test_remove_not_finite_lets_training_go_on_past_a_nan_cost():
+    from blocks.algorithms import CompositeRule, RemoveNotFinite
+    main_loop, weight = nonfinite_cost_training(
+        CompositeRule([Scale(0.1), RemoveNotFinite()]))
+    with pytest.warns(RuntimeWarning, match='iteration 3'):
+        main_loop.run()
+    assert main_loop.status['iterations_done'] == 4
+    assert numpy.isnan(main_loop.log[3]['nonfinite_cost'])
+    assert numpy.isfinite(weight.get_value())

@@ -13,7 +13,8 @@ from blocks.algorithms.base import DifferentiableCostMinimizer
 from blocks.algorithms.batches import (ON_UNUSED_SOURCES, convert_source,
                                        describe_batch, match_sources,
                                        unused_sources_error)
-from blocks.algorithms.step_rules import cast_update, Scale, StepRule
+from blocks.algorithms.step_rules import (cast_update, CompositeRule,
+                                         RemoveNotFinite, Scale, StepRule)
 from blocks.roles import add_role, AUXILIARY
 
 __all__ = ['GradientDescent']
@@ -203,6 +204,8 @@ class GradientDescent(DifferentiableCostMinimizer):
         self._function = None
         self._function_inputs = None
         self._warned_unused_sources = set()
+        #: The cost of the last batch processed (None before the first).
+        self.last_cost = None
 
     def _compute_gradients(self, known_grads, consider_constant):
         try:
@@ -275,9 +278,29 @@ class GradientDescent(DifferentiableCostMinimizer):
         function_kwargs = dict(self.aesara_func_kwargs)
         # Inputs that feed only the cost are accepted, and left unused.
         function_kwargs.setdefault('on_unused_input', 'ignore')
+        # The cost is computed for the gradients anyway; returning it lets
+        # the main loop notice a NaN or infinite cost at once.
+        outputs = [] if self.cost is None else [self.cost]
         self._function = aesara.function(
-            inputs, [], updates=self._all_updates(), **function_kwargs)
+            inputs, outputs, updates=self._all_updates(), **function_kwargs)
         self._function_inputs = inputs
+
+    @property
+    def tolerates_nonfinite_cost(self):
+        """Whether the step rule skips non-finite steps.
+
+        True when the step rule is or contains :class:`RemoveNotFinite`, so
+        that a NaN or infinite cost leaves the parameters intact.
+
+        """
+        rules = [self.step_rule]
+        while rules:
+            rule = rules.pop()
+            if isinstance(rule, RemoveNotFinite):
+                return True
+            if isinstance(rule, CompositeRule):
+                rules.extend(rule.components)
+        return False
 
     def process_batch(self, batch: dict) -> None:
         """Do one gradient descent step on a batch.
@@ -321,7 +344,7 @@ class GradientDescent(DifferentiableCostMinimizer):
         if self._function is None:
             self._compile(inputs)
         try:
-            self._function(*arrays)
+            outputs = self._function(*arrays)
         except (TypeError, ValueError) as exc:
             error_class = TypeError if isinstance(exc, TypeError) \
                 else ValueError
@@ -331,6 +354,7 @@ class GradientDescent(DifferentiableCostMinimizer):
                     owner, describe_batch(batch),
                     _describe_inputs(inputs),
                     str(exc).strip().split('\n')[0])) from exc
+        self.last_cost = float(outputs[0]) if outputs else None
 
     def __getstate__(self):
         state = self.__dict__.copy()
