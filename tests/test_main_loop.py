@@ -429,3 +429,60 @@ def test_remove_not_finite_lets_training_go_on_past_a_nan_cost():
     assert main_loop.status['iterations_done'] == 4
     assert numpy.isnan(main_loop.log[3]['nonfinite_cost'])
     assert numpy.isfinite(weight.get_value())
+
+
+SQLITE_READER = """
+import json
+import sys
+
+from blocks.log import SQLiteLog
+
+log = SQLiteLog(sys.argv[1], uuid=sys.argv[2])
+print(json.dumps({'status': log.status.to_dict(),
+                  'rows': {str(time): row.to_dict()
+                           for time, row in log.items()}}))
+"""
+
+
+def test_sqlite_backend_records_the_same_training(tmp_path, monkeypatch):
+    """The same training, logged in memory and in SQLite, read back from
+    the database by a new process."""
+    import json
+    import subprocess
+    import sys
+
+    def train(log_backend):
+        features, targets, weights, cost = regression_model()
+        algorithm = GradientDescent(cost=cost, parameters=[weights],
+                                    step_rule=Scale(0.1))
+        main_loop = MainLoop(
+            algorithm, regression_stream(num_examples=5, batch_size=2),
+            log_backend=log_backend,
+            extensions=[TrainingDataMonitoring([cost], prefix='train',
+                                               after_batch=True),
+                        DataStreamMonitoring([cost], regression_stream(),
+                                             prefix='valid'),
+                        FinishAfter(after_n_epochs=2)])
+        main_loop.run()
+        return main_loop.log
+
+    database = tmp_path / 'log.sqlite'
+    monkeypatch.setenv('BLOCKS_SQLITEDB', str(database))
+    python_log = train('python')
+    sqlite_log = train('sqlite')
+    result = subprocess.run(
+        [sys.executable, '-c', SQLITE_READER, str(database),
+         sqlite_log.h_uuid], capture_output=True, text=True, timeout=300,
+        check=True)
+    read = json.loads(result.stdout.splitlines()[-1])
+    expected_rows = {str(time): dict(row) for time, row in python_log.items()
+                     if row}
+    assert sorted(read['rows']) == sorted(expected_rows)
+    for time, row in expected_rows.items():
+        assert sorted(read['rows'][time]) == sorted(row), time
+        for key, value in row.items():
+            assert read['rows'][time][key] == pytest.approx(value), \
+                (time, key)
+    for key in ('iterations_done', 'epochs_done', '_epoch_ends'):
+        assert read['status'][key] == python_log.status[key]
+    assert len(expected_rows) >= 5
