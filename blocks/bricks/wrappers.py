@@ -1,8 +1,7 @@
 """Wrappers that extend the application methods of a brick class."""
-from aesara import tensor
 from aesara.graph.basic import Variable
 
-from blocks.bricks.base import application, Application, rename_function
+from blocks.bricks.base import Application, rename_function
 from blocks.utils import pack, unpack
 
 _wrapped_application_doc = """{}

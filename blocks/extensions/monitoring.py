@@ -10,12 +10,12 @@ import logging
 import warnings
 
 import numpy
-from aesara.graph.basic import Variable
 
 from blocks.extensions.base import SimpleExtension, TrainingExtension
-from blocks.monitoring.aggregation import MonitoredQuantity, take_last
+from blocks.monitoring.aggregation import take_last
 from blocks.monitoring.evaluators import (AggregationBuffer, DatasetEvaluator,
-                                          MonitoredQuantityBuffer)
+                                          MonitoredQuantityBuffer,
+                                          split_monitored)
 
 logger = logging.getLogger(__name__)
 
@@ -187,17 +187,8 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
     def __init__(self, variables, **kwargs):
         kwargs['before_training'] = True
         super().__init__(**kwargs)
-        aesara_variables = []
-        quantities = []
-        for variable in variables:
-            if isinstance(variable, MonitoredQuantity):
-                quantities.append(variable)
-            elif isinstance(variable, Variable):
-                aesara_variables.append(variable)
-            else:
-                raise TypeError("TrainingDataMonitoring: can only monitor "
-                                "Aesara variables and MonitoredQuantity "
-                                "objects, got {!r}".format(variable))
+        aesara_variables, quantities = split_monitored(
+            'TrainingDataMonitoring', variables)
         self._variables = AggregationBuffer(aesara_variables,
                                             use_take_last=True)
         self._non_variables = MonitoredQuantityBuffer(quantities)

@@ -20,7 +20,7 @@ from blocks.config import config
 from blocks.graph.annotations import Annotation, add_annotation
 from blocks.roles import (add_role, has_roles, AUXILIARY, PARAMETER,
                           DROPOUT, COLLECTED, COLLECTOR)
-from blocks.utils import (is_graph_input, is_shared_variable, pack,
+from blocks.utils import (is_graph_input, is_shared_variable,
                           shared_floatx_zeros)
 
 logger = logging.getLogger(__name__)

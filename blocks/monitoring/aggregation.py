@@ -220,6 +220,21 @@ def take_last(variable):
     return _simple_aggregation(TakeLast, variable)
 
 
+def _combining_aggregator(scheme, storage, initialized, combined, first):
+    """An aggregator that stores ``first`` on the first batch and
+    ``combined`` (a function of the storage and the batch) afterwards."""
+    new_value = ifelse(initialized, combined, first)
+    return Aggregator(
+        aggregation_scheme=scheme,
+        initialization_updates=[
+            (storage, tensor.zeros_like(storage)),
+            (initialized, tensor.zeros_like(initialized))],
+        accumulation_updates=[
+            (storage, tensor.cast(new_value, storage.dtype)),
+            (initialized, tensor.ones_like(initialized))],
+        readout_variable=storage)
+
+
 class _Extremum(AggregationScheme):
     """Keep the elementwise minimum or maximum over batches."""
     operation = None
@@ -228,17 +243,9 @@ class _Extremum(AggregationScheme):
         initialized = shared_like(0., name='extremum_initialized')
         storage = shared_like(self.variable, name='extremum_storage')
         variable = tensor.as_tensor_variable(self.variable)
-        new_value = ifelse(initialized,
-                           type(self).operation(storage, variable), variable)
-        return Aggregator(
-            aggregation_scheme=self,
-            initialization_updates=[
-                (storage, tensor.zeros_like(storage)),
-                (initialized, tensor.zeros_like(initialized))],
-            accumulation_updates=[
-                (storage, tensor.cast(new_value, storage.dtype)),
-                (initialized, tensor.ones_like(initialized))],
-            readout_variable=storage)
+        return _combining_aggregator(
+            self, storage, initialized,
+            type(self).operation(storage, variable), variable)
 
 
 class Minimum(_Extremum):
@@ -278,17 +285,9 @@ class Concatenate(AggregationScheme):
         initialized = shared_like(0., name='concatenate_initialized')
         storage = shared_like(self.variable, name='concatenate_storage')
         variable = tensor.as_tensor_variable(self.variable)
-        new_value = ifelse(initialized,
-                           tensor.concatenate([storage, variable]), variable)
-        return Aggregator(
-            aggregation_scheme=self,
-            initialization_updates=[
-                (storage, tensor.zeros_like(storage)),
-                (initialized, tensor.zeros_like(initialized))],
-            accumulation_updates=[
-                (storage, tensor.cast(new_value, storage.dtype)),
-                (initialized, tensor.ones_like(initialized))],
-            readout_variable=storage)
+        return _combining_aggregator(
+            self, storage, initialized,
+            tensor.concatenate([storage, variable]), variable)
 
 
 def concatenate(variable):

@@ -56,6 +56,27 @@ def check_names(owner, variables):
     return names
 
 
+def split_monitored(owner, variables):
+    """Split what is to be monitored into Aesara variables and
+    :class:`MonitoredQuantity` objects.
+
+    Raises a ``TypeError`` naming ``owner`` for anything else.
+
+    """
+    aesara_variables = []
+    quantities = []
+    for variable in variables:
+        if isinstance(variable, MonitoredQuantity):
+            quantities.append(variable)
+        elif isinstance(variable, Variable):
+            aesara_variables.append(variable)
+        else:
+            raise TypeError("{}: can only monitor Aesara variables and "
+                            "MonitoredQuantity objects, got {!r}".format(
+                                owner, variable))
+    return aesara_variables, quantities
+
+
 class AggregationBuffer:
     """Intermediate results of aggregating values of Aesara variables.
 
@@ -301,17 +322,8 @@ class DatasetEvaluator:
     """
     def __init__(self, variables, updates=None):
         variables = list(variables)
-        aesara_variables = []
-        quantities = []
-        for variable in variables:
-            if isinstance(variable, MonitoredQuantity):
-                quantities.append(variable)
-            elif isinstance(variable, Variable):
-                aesara_variables.append(variable)
-            else:
-                raise TypeError("DatasetEvaluator: can only evaluate Aesara "
-                                "variables and MonitoredQuantity objects, got "
-                                "{!r}".format(variable))
+        aesara_variables, quantities = split_monitored('DatasetEvaluator',
+                                                       variables)
         check_names('DatasetEvaluator', variables)
         self.aesara_variables = aesara_variables
         self.monitored_quantities = quantities

@@ -100,8 +100,9 @@ def test_dataset_evaluator_checks_variables():
                           named(x.sum(), 'x_mean')])
     with pytest.raises(ValueError, match='every variable needs a name'):
         DatasetEvaluator([x + 1])
-    with pytest.raises(TypeError, match='can only evaluate Aesara variables '
-                       "and MonitoredQuantity objects, got 'x'"):
+    with pytest.raises(TypeError, match='DatasetEvaluator: can only monitor '
+                       "Aesara variables and MonitoredQuantity objects, "
+                       "got 'x'"):
         DatasetEvaluator(['x'])
 
 
