@@ -1,0 +1,7 @@
+"""Console entry points: ``blocks-continue`` and ``blocks-dump``.
+
+Each module has a ``main(argv=None)`` function returning the exit status;
+``python -m blocks.scripts.continue_`` and ``python -m blocks.scripts.dump``
+run them without the installed console scripts.
+
+"""
