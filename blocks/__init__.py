@@ -1,7 +1,9 @@
 """Blocks: build and train neural networks as annotated Aesara graphs."""
-# Before anything imports aesara: point it at an optimised BLAS, unless the
-# user configured one (see blocks/_blas.py).
-from blocks._blas import configure_blas as _configure_blas
-_configure_blas()
+from blocks import _blas
+
+# Before anything imports aesara: point it at an optimised BLAS and drop
+# g++'s debugging information, unless the user configured these.
+_blas.configure_blas()
+_blas.configure_cxxflags()
 
 __version__ = '0.3.0.dev0'

@@ -51,8 +51,14 @@ REPORT = """
 
 
 def report(env):
+    """Aesara's BLAS flags and ``AESARA_FLAGS`` after ``import blocks``,
+    less the g++ flags entry that Blocks also adds (tested below)."""
     result = run_python(REPORT, env)
     ldflags, flags = map(eval, result.stdout.splitlines()[-2:])
+    if flags is not None:
+        entries = [entry for entry in flags.split(',')
+                   if entry != 'gcc__cxxflags=-g0']
+        flags = ','.join(entries) if entries else None
     return ldflags, flags, result.stderr
 
 
@@ -151,3 +157,20 @@ def test_blas_configured_when_aesara_is_imported_first(tmp_path):
         print(repr(aesara.config.blas__ldflags))
     """, clean_env(tmp_path))
     assert 'openblas' in result.stdout.splitlines()[-1]
+
+
+CXXFLAGS_REPORT = """
+    import blocks, aesara
+    print(repr(aesara.config.gcc__cxxflags))
+"""
+
+
+def test_import_blocks_drops_debugging_information(tmp_path):
+    result = run_python(CXXFLAGS_REPORT, clean_env(tmp_path))
+    assert eval(result.stdout.splitlines()[-1]) == '-g0'
+
+
+def test_user_cxxflags_left_untouched(tmp_path):
+    env = clean_env(tmp_path, AESARA_FLAGS='gcc__cxxflags=-O2')
+    result = run_python(CXXFLAGS_REPORT, env)
+    assert eval(result.stdout.splitlines()[-1]) == '-O2'
