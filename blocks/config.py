@@ -203,4 +203,12 @@ config.add_config('max_blob_size', type_=int, default=4096,
 config.add_config('temp_dir', type_=str, default=None,
                   env_var='BLOCKS_TEMPDIR')
 config.add_config('data_path', type_=str, env_var='BLOCKS_DATA_PATH')
+config.add_config('checkpoint_key', type_=str,
+                  default=os.path.join(
+                      os.environ.get('XDG_CONFIG_HOME') or
+                      os.path.expanduser('~/.config'),
+                      'blocks', 'checkpoint.key'),
+                  env_var='BLOCKS_CHECKPOINT_KEY')
+config.add_config('max_member_size', type_=int, default=2 ** 30,
+                  env_var='BLOCKS_MAX_MEMBER_SIZE')
 config.load_yaml()

@@ -174,6 +174,10 @@ class MainLoop:
          training_finished: True
 
     """
+    #: The name of the signal (``'SIGINT'``, ``'SIGTERM'``) that stopped the
+    #: last call of :meth:`run`, None if training ended otherwise.
+    interrupted = None
+
     def __init__(self, algorithm, data_stream, model=None, log=None,
                  log_backend=None, extensions=None):
         for method in ('initialize', 'process_batch'):
@@ -227,6 +231,7 @@ class MainLoop:
         state['_signals_received'] = 0
         state['_signal_name'] = None
         state['_original_handlers'] = {}
+        state.pop('interrupted', None)
         return state
 
     @property
@@ -285,10 +290,17 @@ class MainLoop:
         with change_recursion_limit(config.recursion_limit):
             self._install_signal_handlers()
             try:
+                self.interrupted = None
                 try:
                     self._train()
                 except TrainingFinish:
-                    self.log.current_row['training_finished'] = True
+                    if self.status.get('batch_interrupt_received', False):
+                        # Stopped by a signal: not finished, to be resumed.
+                        self.interrupted = self.log.current_row.get(
+                            'interrupt_received', 'signal')
+                        self.log.current_row['training_interrupted'] = True
+                    else:
+                        self.log.current_row['training_finished'] = True
                 self._restore_signal_handlers()
                 try:
                     self._run_extensions('after_training')

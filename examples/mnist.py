@@ -16,6 +16,7 @@ Usage::
 """
 import argparse
 import logging
+import sys
 
 from aesara import tensor
 
@@ -33,6 +34,7 @@ from blocks.extensions.saveload import Checkpoint
 from blocks.graph import ComputationGraph
 from blocks.initialization import IsotropicGaussian, Constant
 from blocks.main_loop import MainLoop
+from blocks.serialization import SIGNAL_EXIT_STATUS
 from blocks.model import Model
 
 
@@ -132,6 +134,12 @@ def main(argv=None):
                                 checkpoint_path=args.checkpoint or None,
                                 progress_bar=not args.no_progress_bar)
     main_loop.run()
+    if main_loop.interrupted:
+        print('Training was interrupted ({}) after {} batches; resume it '
+              'with: blocks-continue {}'.format(
+                  main_loop.interrupted, main_loop.status['iterations_done'],
+                  args.checkpoint))
+        return main_loop
     error = main_loop.log.current_row['test_error_rate']
     print('Test accuracy after {} epochs: {:.2%}'.format(
         main_loop.status['epochs_done'], 1 - float(error)))
@@ -139,4 +147,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    finished = main()
+    if finished.interrupted:
+        sys.exit(SIGNAL_EXIT_STATUS.get(finished.interrupted, 1))

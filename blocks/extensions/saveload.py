@@ -133,6 +133,10 @@ directory '/no/such/directory' does not exist
         self.save_separately = list(save_separately)
         self.save_main_loop = bool(save_main_loop)
         self.use_cpickle = use_cpickle
+        #: The path being written while the main loop is pickled (None
+        #: otherwise): a checkpoint knows which extension wrote it, so that
+        #: resumption keeps writing to the file it was loaded from.
+        self.writing_to = None
 
     def save_separately_filenames(self, path):
         """Compute paths for separately saved attributes.
@@ -186,8 +190,13 @@ directory '/no/such/directory' does not exist
             if not self.save_main_loop and parameters is None:
                 raise ValueError(no_parameters_error)
             object_ = self.main_loop if self.save_main_loop else None
-            secure_dump(object_, path, dump_function=dump,
-                        parameters=parameters, use_cpickle=self.use_cpickle)
+            self.writing_to = path
+            try:
+                secure_dump(object_, path, dump_function=dump,
+                            parameters=parameters,
+                            use_cpickle=self.use_cpickle)
+            finally:
+                self.writing_to = None
             saved.append(path)
             for attribute, separate_path in self.save_separately_filenames(
                     path).items():
@@ -234,8 +243,12 @@ class Load(TrainingExtension):
     load_log : bool, optional
         Also load the log and continue logging from there (this unpickles
         the main loop). False by default.
-    allowed_modules : list of str, optional
+    allowed_modules : list, optional
         Passed to :func:`~blocks.serialization.load` when unpickling.
+    trusted : bool, optional
+        Unpickle the checkpoint even if it is not signed with your key
+        (see :func:`~blocks.serialization.load`). Reading the parameters
+        alone needs no trust. False by default.
     \\*\\*kwargs
         Passed to :class:`~blocks.extensions.TrainingExtension` (`name`).
 
@@ -256,12 +269,13 @@ class Load(TrainingExtension):
 
     """
     def __init__(self, path, load_iteration_state=False, load_log=False,
-                 allowed_modules=(), **kwargs):
+                 allowed_modules=(), trusted=False, **kwargs):
         super().__init__(**kwargs)
         self.path = _check_path('Load', path)
         self.load_iteration_state = load_iteration_state
         self.load_log = load_log
         self.allowed_modules = tuple(allowed_modules)
+        self.trusted = bool(trusted)
 
     def load_to(self, main_loop):
         """Load the checkpoint's parameter values (and state) into a loop."""
@@ -290,7 +304,8 @@ class Load(TrainingExtension):
         model.set_parameter_values(
             {name: values[name] for name in parameter_dict})
         if self.load_iteration_state or self.load_log:
-            loaded = load(self.path, allowed_modules=self.allowed_modules)
+            loaded = load(self.path, allowed_modules=self.allowed_modules,
+                          trusted=self.trusted)
             if self.load_log:
                 main_loop.log = loaded.log
             if self.load_iteration_state:

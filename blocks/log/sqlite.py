@@ -17,15 +17,15 @@ the iteration at which it took over (``resumed_at``).
 
 Integers, floats, strings and ``None`` are stored natively, so the database
 can be queried with SQL; NumPy scalars and 0-d numerical arrays are
-converted to them. Everything else is pickled into a BLOB: arrays, tuples,
-booleans (SQLite has no boolean type), NaN (SQLite would store it as
-NULL) and bytes.
-
-.. warning::
-
-   Values read from BLOBs are unpickled: only read databases you trust.
+converted to them. Numerical arrays are stored as BLOBs holding ``.npy``
+bytes, read back without unpickling. Everything else (tuples, lists,
+booleans, NaN, which SQLite would store as NULL, bytes) is pickled into a
+BLOB, and read back only through the restricted unpickler of
+:mod:`blocks.serialization` (:func:`~blocks.serialization.restricted_loads`):
+a database written by someone else cannot make reading it run code.
 
 """
+import io
 import math
 import numbers
 import os
@@ -78,6 +78,13 @@ UPSERT_STATUS = """
 
 INT64_MIN, INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
+missing_database_error = """\
+SQLiteLog: the database {database!r} of run {uuid} does not exist (was it \
+moved or deleted?). A checkpoint holds only the status of the run, not its \
+history. Restore the database, or start a new one holding the status: \
+log.recreate_database(), continue_training(..., new_log=True) or \
+blocks-continue --new-log."""
+
 
 def encode_value(value, description):
     """Convert a value to what is stored in the database.
@@ -123,24 +130,58 @@ def encode_value(value, description):
         return value
     if type(value) is float and not math.isnan(value):
         return value
+    if isinstance(value, numpy.ndarray) and not value.dtype.hasobject:
+        buffer = io.BytesIO()
+        numpy.lib.format.write_array(buffer, value, allow_pickle=False)
+        blob = buffer.getvalue()
+        _warn_if_large(blob, description)
+        return blob
     try:
         blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
         raise TypeError("SQLiteLog: {} cannot be stored: {!r} does not "
                         "pickle".format(description, value)) from exc
-    if len(blob) > config.max_blob_size:
-        warnings.warn("SQLiteLog: {} pickles to {} bytes, more than "
-                      "max_blob_size={} bytes; it is stored anyway, but large "
-                      "values slow the database down"
-                      .format(description, len(blob), config.max_blob_size),
-                      stacklevel=3)
+    _warn_if_large(blob, description)
     return blob
 
 
-def decode_value(value):
-    """Convert a value read from the database back to a Python object."""
+def _warn_if_large(blob, description):
+    if len(blob) > config.max_blob_size:
+        warnings.warn("SQLiteLog: {} takes {} bytes, more than "
+                      "max_blob_size={} bytes; it is stored anyway, but large "
+                      "values slow the database down"
+                      .format(description, len(blob), config.max_blob_size),
+                      stacklevel=4)
+
+
+_NPY_MAGIC = b'\x93NUMPY'
+
+
+def decode_value(value, source='an SQLite log'):
+    """Convert a value read from the database back to a Python object.
+
+    Arrays are read from their ``.npy`` bytes; other BLOBs go through the
+    restricted unpickler, which refuses anything outside the table of
+    trusted globals (:mod:`blocks.serialization.table`).
+
+    Examples
+    --------
+    >>> import numpy
+    >>> decode_value(encode_value(numpy.arange(3), 'counts'))
+    array([0, 1, 2])
+    >>> decode_value(b"cos\\nsystem\\n(Vecho pwned\\ntR.")
+    Traceback (most recent call last):
+    ...
+    blocks.serialization.UnsafeGlobalError: refusing global os.system in \
+checkpoint an SQLite log...
+
+    """
     if isinstance(value, bytes):
-        return pickle.loads(value)
+        if value.startswith(_NPY_MAGIC):
+            return numpy.lib.format.read_array(io.BytesIO(value),
+                                               allow_pickle=False)
+        from blocks.serialization import restricted_loads
+        return restricted_loads(value, source=source)
     return value
 
 
@@ -164,22 +205,30 @@ class SQLiteStatus(MutableMapping):
         self.log = log
 
     def __getitem__(self, key):
+        snapshot = self.log._snapshot
+        if snapshot is not None:
+            return snapshot[key]
         row = self.log._execute(
             'SELECT value FROM status WHERE uuid = ? AND "key" = ?',
             (self.log.h_uuid, key)).fetchone()
         if row is None:
             raise KeyError(key)
-        return decode_value(row[0])
+        return self.log._decode(row[0])
 
     def __setitem__(self, key, value):
         _check_key(self.log, key)
-        self.log._written()
-        self.log._execute(UPSERT_STATUS, (
-            self.log.h_uuid, key,
-            encode_value(value, 'status key {!r}'.format(key))))
+        encoded = encode_value(value, 'status key {!r}'.format(key))
+        snapshot = self.log._snapshot
+        if snapshot is not None:
+            snapshot[key] = self.log._decode(encoded)
+            return
+        self.log._execute(UPSERT_STATUS, (self.log.h_uuid, key, encoded))
 
     def __delitem__(self, key):
-        self.log._written()
+        snapshot = self.log._snapshot
+        if snapshot is not None:
+            del snapshot[key]
+            return
         cursor = self.log._execute(
             'DELETE FROM status WHERE uuid = ? AND "key" = ?',
             (self.log.h_uuid, key))
@@ -187,19 +236,26 @@ class SQLiteStatus(MutableMapping):
             raise KeyError(key)
 
     def __iter__(self):
+        if self.log._snapshot is not None:
+            return iter(list(self.log._snapshot))
         return iter([key for key, in self.log._execute(
             'SELECT "key" FROM status WHERE uuid = ? ORDER BY rowid',
             (self.log.h_uuid,))])
 
     def __len__(self):
+        if self.log._snapshot is not None:
+            return len(self.log._snapshot)
         return self.log._execute('SELECT COUNT(*) FROM status WHERE uuid = ?',
                                  (self.log.h_uuid,)).fetchone()[0]
 
     def to_dict(self):
         """Read the whole status with a single query."""
-        return {key: decode_value(value) for key, value in self.log._execute(
-            'SELECT "key", value FROM status WHERE uuid = ? ORDER BY rowid',
-            (self.log.h_uuid,))}
+        if self.log._snapshot is not None:
+            return dict(self.log._snapshot)
+        return {key: self.log._decode(value)
+                for key, value in self.log._execute(
+                    'SELECT "key", value FROM status WHERE uuid = ? '
+                    'ORDER BY rowid', (self.log.h_uuid,))}
 
     def __repr__(self):
         return repr(self.to_dict())
@@ -232,12 +288,11 @@ class SQLiteRow(MutableMapping):
             parameters + [self.time, key]).fetchone()
         if row is None:
             raise KeyError(key)
-        return decode_value(row[0])
+        return self.log._decode(row[0])
 
     def __setitem__(self, key, value):
         _check_key(self.log, key)
         description = 'record {!r} at iteration {}'.format(key, self.time)
-        self.log._written()
         self.log._execute(UPSERT_ENTRY, (self.log.h_uuid, self.time, key,
                                          encode_value(value, description)))
 
@@ -246,7 +301,6 @@ class SQLiteRow(MutableMapping):
             raise ValueError("SQLiteLog: cannot delete {!r} at iteration {}: "
                              "it was recorded by a run that this log resumed, "
                              "whose history is kept".format(key, self.time))
-        self.log._written()
         cursor = self.log._execute(
             'DELETE FROM entries WHERE uuid = ? AND time = ? AND "key" = ?',
             (self.log.h_uuid, self.time, key))
@@ -260,7 +314,7 @@ class SQLiteRow(MutableMapping):
             chain + ' SELECT e."key", e.value' + VISIBLE_ENTRIES +
             ' AND e.time = ? ORDER BY c.depth DESC, e.rowid',
             parameters + [self.time])
-        return {key: decode_value(value) for key, value in rows}
+        return {key: self.log._decode(value) for key, value in rows}
 
     def __iter__(self):
         return iter(self.to_dict())
@@ -305,12 +359,15 @@ class SQLiteLog(TrainingLogBase):
 
     A pickled log holds the database path, its UUID and a copy of its
     status; the connection is opened again when the unpickled log is first
-    used. The unpickled log shows what the database holds for its run,
-    which may be more recent than the pickle. If :meth:`resume` is called
-    before anything is written through the unpickled log, it continues
-    from the pickled status, and the new run only inherits the rows up to
-    the iteration at which the log was pickled: resuming from a checkpoint
-    ignores what the old run recorded after the checkpoint.
+    used. Until :meth:`resume` is called, the unpickled log is the run as
+    it was pickled: its status is the pickled copy (changes stay in
+    memory), and rows after the iteration it had reached are hidden, even
+    if the old run went on recording them. :meth:`resume` continues from
+    that status, and the new run only inherits the rows up to that
+    iteration: resuming from a checkpoint ignores what the old run
+    recorded after the checkpoint. The database must still exist: an
+    unpickled log never creates an empty one (see
+    :meth:`recreate_database`).
 
     Examples
     --------
@@ -350,18 +407,17 @@ class SQLiteLog(TrainingLogBase):
     def _reset_state(self):
         self._connection = None
         self._chain = None
-        self._pickled_status = None
+        self._snapshot = None
+        self._snapshot_row = {}
+        self._expect_database = False
 
-    def _written(self):
-        """Note that this log is being written to, so it is the live run.
-
-        The status copied into a pickle only stands for the run until the
-        unpickled log is written to; from then on the database does.
-
-        """
-        self._pickled_status = None
+    def _decode(self, value):
+        return decode_value(value, 'the SQLite log {}'.format(self.database))
 
     def _connect(self):
+        if self._expect_database and not os.path.exists(self.database):
+            raise ValueError(missing_database_error.format(
+                database=self.database, uuid=self.h_uuid))
         try:
             connection = sqlite3.connect(self.database, timeout=BUSY_TIMEOUT,
                                          isolation_level=None)
@@ -413,10 +469,19 @@ class SQLiteLog(TrainingLogBase):
                              "the uuid {}".format(self.database, self.h_uuid))
 
     def _ancestors(self):
-        """Return ``(uuid, last visible iteration)`` from this run back."""
+        """Return ``(uuid, last visible iteration)`` from this run back.
+
+        An unpickled log that was not resumed yet shows its run as it was
+        when it was pickled: no row after the iteration it had reached.
+
+        """
         if self._chain is None or self._chain[0][0] != self.h_uuid:
-            chain = [(self.h_uuid, None)]
             limit = None
+            if self._snapshot is not None:
+                limit = self._snapshot.get('iterations_done')
+                if not isinstance(limit, numbers.Integral):
+                    limit = None
+            chain = [(self.h_uuid, limit)]
             while True:
                 link = self._execute(
                     'SELECT parent, resumed_at FROM ancestry WHERE uuid = ?',
@@ -442,10 +507,7 @@ class SQLiteLog(TrainingLogBase):
         return clause, parameters
 
     def resume(self):
-        if self._pickled_status is not None:
-            status = dict(self._pickled_status)
-        else:
-            status = self.status.to_dict()
+        status = self.status.to_dict()
         old_uuid = self.h_uuid
         status['resumed_from'] = old_uuid
         resumed_at = status.get('iterations_done')
@@ -461,7 +523,7 @@ class SQLiteLog(TrainingLogBase):
                 for key, value in status.items()])
         self.uuid = new_uuid
         self._chain = None
-        self._pickled_status = None
+        self._snapshot = None
 
     def __getitem__(self, time):
         return SQLiteRow(self, self._check_time(time))
@@ -486,7 +548,6 @@ class SQLiteLog(TrainingLogBase):
         entries = [(self.h_uuid, time, key, encode_value(
             value, 'record {!r} at iteration {}'.format(key, time)))
             for key, value in row.items()]
-        self._written()
         with self._transaction() as connection:
             connection.execute(
                 'DELETE FROM entries WHERE uuid = ? AND time = ?',
@@ -499,7 +560,6 @@ class SQLiteLog(TrainingLogBase):
             raise ValueError("SQLiteLog: cannot delete the row of iteration "
                              "{}: it was recorded by a run that this log "
                              "resumed, whose history is kept".format(time))
-        self._written()
         cursor = self._execute(
             'DELETE FROM entries WHERE uuid = ? AND time = ?',
             (self.h_uuid, time))
@@ -530,19 +590,46 @@ class SQLiteLog(TrainingLogBase):
         if self.database == ':memory:':
             raise TypeError("SQLiteLog: a log in an in-memory database cannot "
                             "be pickled; give SQLiteLog a database file")
-        if self._pickled_status is not None:
-            status = self._pickled_status
-        else:
-            status = self.status.to_dict()
+        status = self.status.to_dict()
+        row = {}
+        if isinstance(status.get('iterations_done'), numbers.Integral):
+            row = dict(self.current_row)
         return {'database': self.database, 'uuid': self.h_uuid,
-                'status': status}
+                'status': status, 'row': row}
 
     def __setstate__(self, state):
         self.database = state['database']
         self.uuid = UUID(hex=state['uuid'])
         self._reset_state()
-        self._pickled_status = state['status']
+        self._snapshot = dict(state['status'])
+        self._snapshot_row = dict(state.get('row', {}))
+        self._expect_database = True
         self.status = SQLiteStatus(self)
+
+    def recreate_database(self):
+        """Start a new database for an unpickled log whose database is gone.
+
+        The new database holds this run's status and the row of its current
+        iteration as they were pickled, and no earlier rows: the history of
+        the run is lost. Used by
+        :func:`~blocks.serialization.continue_training` with
+        ``new_log=True`` (``blocks-continue --new-log``).
+
+        """
+        if os.path.exists(self.database):
+            raise ValueError("SQLiteLog: the database {!r} exists; it is not "
+                             "replaced".format(self.database))
+        self._expect_database = False
+        status = self.status.to_dict()
+        with self._transaction() as connection:
+            connection.executemany(UPSERT_STATUS, [
+                (self.h_uuid, key, encode_value(value, key))
+                for key, value in status.items()])
+            time = status.get('iterations_done')
+            if isinstance(time, numbers.Integral):
+                connection.executemany(UPSERT_ENTRY, [
+                    (self.h_uuid, time, key, encode_value(value, key))
+                    for key, value in self._snapshot_row.items()])
 
     def __repr__(self):
         return '<SQLiteLog {} in {}>'.format(self.h_uuid, self.database)

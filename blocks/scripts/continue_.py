@@ -2,15 +2,27 @@
 
 Usage::
 
-    blocks-continue CHECKPOINT.zip [--allow MODULE]...
+    blocks-continue CHECKPOINT.zip [--to OTHER.zip] [--trust]
+                    [--allow NAME]... [--new-log]
 
 The main loop saved in the checkpoint (by
 :class:`~blocks.extensions.saveload.Checkpoint`) is loaded and its training
-continues exactly where it stopped, writing to the same checkpoint path.
-Only the globals of the allow-list of :func:`blocks.serialization.load` are
-unpickled; ``--allow MODULE`` trusts one more module (e.g. the one defining
-your own extensions or data stream functions). Modules in the current
-directory can be imported, as with ``python -m``.
+continues exactly where it stopped. The checkpoint keeps being written to
+CHECKPOINT.zip (made absolute: the directory it is run from does not
+matter), or to OTHER.zip with ``--to``; that the destination can be written
+is checked before training.
+
+Only checkpoints signed with your key are unpickled (see
+:mod:`blocks.serialization.signing`); ``--trust`` loads one written by
+someone else, still through the table of trusted globals. ``--allow NAME``
+trusts one more class or function (``mymodule.MyExtension``) or a module of
+your own (``mymodule``). Modules in the current directory can be imported,
+as with ``python -m``.
+
+Exit status: 0 when training finished, 1 when the checkpoint cannot be
+loaded or written (the reason is printed on standard error), 130 or 143
+when training was stopped by SIGINT or SIGTERM (resume it again the same
+way).
 
 """
 import argparse
@@ -19,7 +31,8 @@ import os
 import sys
 
 from blocks.serialization import (
-    CheckpointError, UnsafeGlobalError, continue_training)
+    CheckpointError, SIGNAL_EXIT_STATUS, UnsafeGlobalError,
+    continue_training)
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +43,20 @@ def parse_args(argv=None):
         description='Resume training from a Blocks checkpoint.')
     parser.add_argument('checkpoint', help='the checkpoint (a .zip file '
                         'written by the Checkpoint extension)')
+    parser.add_argument('--to', metavar='PATH',
+                        help='write the checkpoints of the resumed training '
+                        'to PATH instead of CHECKPOINT')
+    parser.add_argument('--trust', action='store_true',
+                        help='load the checkpoint even if it is not signed '
+                        'with your key (it was written by someone else)')
     parser.add_argument('--allow', action='append', default=[],
-                        metavar='MODULE',
-                        help='trust the globals of this module (and its '
-                        'sub-modules) when unpickling; may be repeated')
+                        metavar='NAME',
+                        help='trust this class or function (module.Name) or '
+                        'this module of your own when unpickling; may be '
+                        'repeated')
+    parser.add_argument('--new-log', action='store_true',
+                        help='if the SQLite database of the log is missing, '
+                        'start a new one from the checkpoint\'s status')
     return parser.parse_args(argv)
 
 
@@ -48,8 +71,8 @@ def main(argv=None):
     Returns
     -------
     int
-        0 when training finished, 1 when the checkpoint cannot be loaded
-        (the reason is printed on standard error).
+        0 when training finished, 1 when the checkpoint cannot be loaded or
+        written, 128 + the signal's number when a signal stopped training.
 
     """
     args = parse_args(argv)
@@ -59,10 +82,19 @@ def main(argv=None):
     if os.getcwd() not in sys.path:
         sys.path.append(os.getcwd())
     try:
-        continue_training(args.checkpoint, allowed_modules=args.allow)
-    except (CheckpointError, UnsafeGlobalError, OSError) as exc:
+        main_loop = continue_training(
+            args.checkpoint, allowed=args.allow, trusted=args.trust,
+            to=args.to, new_log=args.new_log)
+    except (CheckpointError, UnsafeGlobalError, OSError, ValueError) as exc:
         print('blocks-continue: {}'.format(exc), file=sys.stderr)
         return 1
+    if main_loop.interrupted:
+        destination = args.to or args.checkpoint
+        print('blocks-continue: training was stopped by {} at iteration {}; '
+              'continue it with: blocks-continue {}'.format(
+                  main_loop.interrupted, main_loop.status['iterations_done'],
+                  destination), file=sys.stderr)
+        return SIGNAL_EXIT_STATUS.get(main_loop.interrupted, 1)
     return 0
 
 

@@ -7,19 +7,22 @@ Usage::
 Reads the parameter values of the checkpoint (named by brick path, e.g.
 ``mlp/linear_0.W``; with ``--all`` also the other arrays, such as step
 rule state, under ``_state/``) and writes them to a NumPy ``.npz`` file,
-``CHECKPOINT_parameters.npz`` by default. Nothing is
-unpickled, so this is safe on checkpoints you do not trust and works when
-the code that wrote them is gone. An existing OUTPUT is only replaced with
-``--force``.
+``CHECKPOINT_parameters.npz`` by default. Nothing is unpickled, so this
+works on checkpoints you do not trust and when the code that wrote them is
+gone. Reads are bounded: one array is in memory at a time, an array's
+header must agree with its size, and a member larger than the
+``max_member_size`` setting (1 GiB by default, ``BLOCKS_MAX_MEMBER_SIZE``)
+is refused. An existing OUTPUT is only replaced with ``--force``.
 
 """
 import argparse
 import os
 import sys
+import zipfile
 
 import numpy
 
-from blocks.serialization import CheckpointError, load_parameters, secure_dump
+from blocks.serialization import CheckpointError, iter_parameters, secure_dump
 
 
 def default_output(checkpoint):
@@ -34,8 +37,15 @@ def default_output(checkpoint):
     return os.path.splitext(checkpoint)[0] + '_parameters.npz'
 
 
-def _savez(arrays, file_handler):
-    numpy.savez(file_handler, **arrays)
+def _write_npz(parameters, file_handler):
+    """Write ``(name, array)`` pairs to an ``.npz``, one array at a time."""
+    with zipfile.ZipFile(file_handler, 'w', zipfile.ZIP_STORED,
+                         allowZip64=True) as archive:
+        for name, value in parameters:
+            with archive.open(name.lstrip('/') + '.npy', 'w',
+                              force_zip64=True) as member:
+                numpy.lib.format.write_array(member, value,
+                                             allow_pickle=False)
 
 
 def main(argv=None):
@@ -72,14 +82,15 @@ def main(argv=None):
             output), file=sys.stderr)
         return 1
     try:
-        values = load_parameters(args.checkpoint, include_state=args.all)
-        arrays = {name.lstrip('/'): value for name, value in values.items()}
-        secure_dump(arrays, output, dump_function=_savez)
+        secure_dump(iter_parameters(args.checkpoint, include_state=args.all),
+                    output, dump_function=_write_npz)
+        with zipfile.ZipFile(output) as written:
+            count = len(written.namelist())
     except (CheckpointError, ValueError, OSError) as exc:
         print('blocks-dump: {}'.format(exc), file=sys.stderr)
         return 1
     print('blocks-dump: wrote {} arrays from {} to {}'.format(
-        len(arrays), args.checkpoint, output))
+        count, args.checkpoint, output))
     return 0
 
 

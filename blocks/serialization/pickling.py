@@ -1,6 +1,7 @@
 """Pickling into ZIP archives: shared variables become ``.npy`` members
 named by brick path."""
 import contextlib
+import hashlib
 import io
 import os
 import pickle
@@ -17,7 +18,8 @@ from blocks.roles import PARAMETER, has_roles
 from blocks.utils import change_recursion_limit
 from blocks.serialization.common import (
     DEFAULT_PROTOCOL, PICKLE_MEMBER, ARRAY_SUFFIX, UNNAMED, STATE_PREFIX,
-    main_warning)
+    SIGNATURE_PREFIX, main_warning)
+from blocks.serialization.signing import make_signature, signature_member
 
 
 def _source_name(file_handler):
@@ -134,6 +136,8 @@ class PersistentParameterID:
         # id(array) -> (array, member, written); the array is kept so that
         # its id cannot be reused by another object while pickling.
         self.arrays = {}
+        #: The SHA-256 digests of the members written or referred to.
+        self.digests = {}
 
     def _unique_name(self, name, variable, prefix):
         if name is None:
@@ -183,6 +187,8 @@ class PersistentParameterID:
             return self.arrays[id(array)][1]
         if existing_member is not None:
             self.arrays[id(array)] = (array, existing_member, True)
+            self.digests[existing_member] = _member_digest(
+                self.zip_file, existing_member)
             return existing_member
         if parameter is None:
             parameter = has_roles(variable, [PARAMETER])
@@ -204,8 +210,10 @@ class PersistentParameterID:
         array, member, written = self.arrays[key]
         if not written:
             with self.zip_file.open(member, 'w', force_zip64=True) as handle:
-                numpy.lib.format.write_array(handle, array,
+                hashing = _HashingWriter(handle)
+                numpy.lib.format.write_array(hashing, array,
                                              allow_pickle=False)
+            self.digests[member] = hashing.hexdigest()
             self.arrays[key] = (array, member, True)
         return member
 
@@ -215,6 +223,28 @@ class PersistentParameterID:
         elif type(obj) is numpy.ndarray and id(obj) in self.arrays:
             return ('ndarray', self._write_array(id(obj)))
         return None
+
+
+class _HashingWriter:
+    """A binary file wrapper that computes the SHA-256 of what is written."""
+    def __init__(self, handle):
+        self.handle = handle
+        self.hash = hashlib.sha256()
+
+    def write(self, data):
+        self.hash.update(data)
+        return self.handle.write(data)
+
+    def hexdigest(self):
+        return self.hash.hexdigest()
+
+
+def _member_digest(zip_file, member):
+    digest = hashlib.sha256()
+    with zip_file.open(member) as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 class PicklerWithWarning(pickle._Pickler):
@@ -282,13 +312,27 @@ def _open(file_handler, mode):
 
 def _pickle_to_member(obj, zip_file, name, persistent_id, protocol,
                       use_cpickle):
+    """Pickle ``obj`` into the member ``name`` and sign it.
+
+    The signature (see :mod:`blocks.serialization.signing`) covers the
+    pickle and every ``.npy`` member of the archive.
+
+    """
     buffer = io.BytesIO()
     pickler_class = pickle.Pickler if use_cpickle else PicklerWithWarning
     pickler = pickler_class(buffer, protocol=protocol)
     pickler.persistent_id = persistent_id
     with change_recursion_limit(config.recursion_limit):
         pickler.dump(obj)
-    zip_file.writestr(name, buffer.getvalue(),
+    data = buffer.getvalue()
+    zip_file.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    digests = dict(getattr(persistent_id, 'digests', {}))
+    for member in zip_file.namelist():
+        if member.endswith(ARRAY_SUFFIX) and member not in digests:
+            digests[member] = _member_digest(zip_file, member)
+    digests[name] = hashlib.sha256(data).hexdigest()
+    zip_file.writestr(signature_member(name),
+                      make_signature(name, digests),
                       compress_type=zipfile.ZIP_DEFLATED)
 
 
@@ -428,7 +472,8 @@ def add_to_dump(obj, file_handler, name, parameters=None, use_cpickle=False,
 
     """
     if not isinstance(name, str) or not name or name == PICKLE_MEMBER or \
-            name.endswith(ARRAY_SUFFIX) or _member_name(name) != name:
+            name.endswith(ARRAY_SUFFIX) or _member_name(name) != name or \
+            name.startswith(SIGNATURE_PREFIX):
         raise ValueError("add_to_dump: name must be a relative member name, "
                          "neither {!r} nor ending with {!r}; got {!r}".format(
                              PICKLE_MEMBER, ARRAY_SUFFIX, name))

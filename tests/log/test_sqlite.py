@@ -1,3 +1,4 @@
+import io
 import math
 import pickle
 import sqlite3
@@ -12,6 +13,7 @@ from numpy.testing import assert_equal
 
 from blocks.config import config
 from blocks.log import SQLiteLog, TrainingLog
+from blocks.serialization import UnsafeGlobalError
 
 # Reads a run from a database in a fresh process and pickles what it read.
 READ_SCRIPT = """
@@ -209,10 +211,12 @@ def test_unpicklable_values_are_refused(tmp_path):
 def test_large_values_warn_but_are_stored(tmp_path):
     log = SQLiteLog(tmp_path / 'log.sqlite')
     large = numpy.zeros(1000)
-    size = len(pickle.dumps(large, protocol=pickle.HIGHEST_PROTOCOL))
+    buffer = io.BytesIO()
+    numpy.lib.format.write_array(buffer, large)
+    size = len(buffer.getvalue())
     assert size > config.max_blob_size
     with pytest.warns(UserWarning, match=r"SQLiteLog: record 'weights' at "
-                      r"iteration 2 pickles to {} bytes, more than "
+                      r"iteration 2 takes {} bytes, more than "
                       r"max_blob_size={} bytes".format(
                           size, config.max_blob_size)):
         log[2]['weights'] = large
@@ -290,7 +294,9 @@ def test_resuming_from_a_checkpoint_ignores_later_records(tmp_path):
         log.current_row['cost'] = iteration
         log.status['iterations_done'] += 1
     resumed = pickle.loads(checkpoint)
-    assert resumed.status['iterations_done'] == 10
+    # Until it is resumed, the unpickled log is the run as it was pickled.
+    assert resumed.status['iterations_done'] == 2
+    assert list(resumed) == [0, 1, 2] and 3 not in resumed
     resumed.resume()
     assert resumed.status['iterations_done'] == 2
     assert resumed.status['resumed_from'] == log.h_uuid
@@ -367,3 +373,57 @@ def test_concurrent_reader(tmp_path):
     lengths_seen, final_length = map(int, output.split())
     assert final_length == last
     assert lengths_seen > 1  # it read while the writer was writing
+
+
+# Values without pickle; untrusted databases ----------------------------------
+
+def test_arrays_are_stored_as_npy_bytes_and_the_rest_never_unpickled(
+        tmp_path):
+    database = tmp_path / 'log.sqlite'
+    log = SQLiteLog(database)
+    log[0]['weights'] = numpy.arange(6.).reshape(2, 3)
+    log[0]['pair'] = (1, 'two')
+    connection = sqlite3.connect(str(database))
+    blob, = connection.execute(
+        'SELECT value FROM entries WHERE "key" = ?', ('weights',)).fetchone()
+    assert blob.startswith(b'\x93NUMPY')
+    assert_equal(log[0]['weights'], numpy.arange(6.).reshape(2, 3))
+    assert log[0]['pair'] == (1, 'two')
+    marker = tmp_path / 'pwned'
+    payload = (b"cos\nsystem\n(Vtouch " + str(marker).encode() +
+               b"\ntR.")
+    with connection:
+        connection.execute(
+            'INSERT INTO entries (uuid, time, "key", value) '
+            'VALUES (?, 0, ?, ?)', (log.h_uuid, 'evil', payload))
+    with pytest.raises(UnsafeGlobalError, match='refusing global os.system '
+                       'in checkpoint the SQLite log'):
+        log[0]['evil']
+    with pytest.raises(UnsafeGlobalError):
+        SQLiteLog(database, uuid=log.h_uuid)[0].to_dict()
+    assert not marker.exists()
+
+
+def test_unpickled_log_never_creates_an_empty_database(tmp_path):
+    database = tmp_path / 'log.sqlite'
+    log = SQLiteLog(database)
+    log.current_row['cost'] = 1.
+    log.status['iterations_done'] += 1
+    pickled = pickle.dumps(log)
+    log.close()
+    database.unlink()
+    for suffix in ('-wal', '-shm'):
+        (tmp_path / ('log.sqlite' + suffix)).unlink(missing_ok=True)
+    unpickled = pickle.loads(pickled)
+    assert unpickled.status['iterations_done'] == 1
+    with pytest.raises(ValueError, match=r"the database '.*log\.sqlite' of "
+                       r"run \w+ does not exist .* blocks-continue "
+                       r"--new-log"):
+        unpickled.current_row['cost']
+    with pytest.raises(ValueError, match='does not exist'):
+        unpickled.resume()
+    assert not database.exists()
+    unpickled.recreate_database()
+    unpickled.resume()
+    assert unpickled.status['iterations_done'] == 1
+    assert database.exists()
