@@ -26,6 +26,7 @@ LOGITS_VALUE = numpy.array([[1000., 0., -1000.], [0., 0., 1000.]],
 TARGETS_VALUE = numpy.array([1, 2], dtype='int64')
 DISTRIBUTIONS_VALUE = numpy.array([[0.5, 0.5, 0.], [0., 0.25, 0.75]],
                                   dtype=FLOATX)
+SEQUENCE_TARGETS_VALUE = numpy.array([[0, 1, 2], [3, 2, 1]], dtype='int64')
 
 
 def numpy_softmax(x):
@@ -74,6 +75,7 @@ def outputs(bricks):
     logits = tensor.matrix('logits')
     targets = tensor.lvector('targets')
     distributions = tensor.matrix('distributions')
+    sequence_targets = tensor.lmatrix('sequence_targets')
     softmax = bricks['softmax']
     nd_softmax = bricks['nd_softmax']
     graph = {name: bricks[name].apply(x) for name in [
@@ -89,13 +91,16 @@ def outputs(bricks):
         'nd_log_probabilities': nd_softmax.log_probabilities(x3,
                                                              extra_ndim=1),
         'nd_softmax_2d': nd_softmax.apply(x),
+        'nd_cross_entropy': nd_softmax.categorical_cross_entropy(
+            sequence_targets, x3, extra_ndim=1),
         'maxout_3d': bricks['maxout'].apply(x3),
     })
     names = sorted(graph)
-    function = aesara.function([x, x3, logits, targets, distributions],
+    function = aesara.function([x, x3, logits, targets, distributions,
+                                sequence_targets],
                                [graph[name] for name in names])
     values = function(X_VALUE, TENSOR3_VALUE, LOGITS_VALUE, TARGETS_VALUE,
-                      DISTRIBUTIONS_VALUE)
+                      DISTRIBUTIONS_VALUE, SEQUENCE_TARGETS_VALUE)
     return {'graph': graph, **dict(zip(names, values))}
 
 
@@ -283,8 +288,16 @@ def test_categorical_cross_entropy_with_distributions(outputs):
 def test_categorical_cross_entropy_bad_inputs():
     softmax = Softmax()
     with pytest.raises(TypeError, match=r"/softmax.categorical_cross_entropy"
-                                        r": argument 'y' must be integer"):
-        softmax.categorical_cross_entropy(tensor.vector(), tensor.matrix())
+                                        r": argument 'y' is a 1-dimensional "
+                                        r"float64 tensor .*; class indices "
+                                        r"must be integers"):
+        softmax.categorical_cross_entropy(tensor.dvector(), tensor.matrix())
+    with pytest.raises(ValueError, match=r"/softmax.categorical_cross_entropy"
+                                         r": argument 'y' is a 2-dimensional "
+                                         r"int64 tensor .* must be a vector, "
+                                         r"one index per row of 'x'.*"
+                                         r"`y.flatten\(\)`"):
+        softmax.categorical_cross_entropy(tensor.lmatrix(), tensor.matrix())
     with pytest.raises(ValueError, match=r"/softmax.categorical_cross_entropy"
                                          r": argument 'x' must be a "
                                          r"2-dimensional tensor"):
@@ -296,6 +309,10 @@ def test_ndimensional_softmax(outputs):
     assert_allclose(outputs['nd_softmax'], numpy_softmax(TENSOR3_VALUE))
     assert_allclose(outputs['nd_log_probabilities'],
                     numpy_log_softmax(TENSOR3_VALUE))
+    # Integer targets with the extra (time) axis are flattened with it.
+    rows, columns = numpy.indices(SEQUENCE_TARGETS_VALUE.shape)
+    assert_allclose(outputs['nd_cross_entropy'], -numpy_log_softmax(
+        TENSOR3_VALUE)[rows, columns, SEQUENCE_TARGETS_VALUE], rtol=1e-6)
     # Without extra_ndim it behaves like Softmax.
     assert_allclose(outputs['nd_softmax_2d'], numpy_softmax(X_VALUE))
     assert outputs['graph']['nd_softmax'].ndim == 3
