@@ -125,8 +125,9 @@ class MainLoop:
     called with the exception, the formatted traceback is recorded as
     ``got_exception`` in the status and in the current row of the log
     (``training_finished`` is not recorded), and the exception propagates
-    unchanged. An exception raised by an extension carries a note naming
-    the extension and the callback.
+    unchanged; the main loop does not print it, so its traceback shows
+    once. An exception raised by an extension carries a note naming the
+    extension and the callback.
 
     Calling :meth:`run` on a main loop whose training has started, e.g.
     one unpickled from a checkpoint, resumes training: the log is resumed
@@ -510,7 +511,12 @@ class MainLoop:
         if not isinstance(exc, Exception):
             logger.error('Training aborted: %r', exc)
             return
-        logger.error('Error occurred during training:\n%s', description)
+        # The exception propagates with its traceback and notes: printing
+        # it here too would show every error twice.
+        logger.info('Training stopped on %s at iteration %d (epoch %d); the '
+                    'traceback is recorded in the training log as '
+                    'got_exception', type(exc).__name__,
+                    self.status['iterations_done'], self.status['epochs_done'])
         for extension in self.extensions:
             try:
                 extension.dispatch(CallbackName('on_error'), exc)

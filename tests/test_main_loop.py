@@ -1,3 +1,4 @@
+import logging
 import os
 import pickle
 import signal
@@ -358,6 +359,25 @@ def test_an_error_in_an_extension_names_it_and_calls_on_error():
     assert 'fails on purpose' in main_loop.log[2]['got_exception']
     assert 'training_finished' not in main_loop.log[2]
     assert excinfo.traceback[-1].name == 'do'
+
+
+def test_an_error_is_printed_once(caplog):
+    """The error propagates with its traceback and notes; the main loop
+    does not print it before."""
+    main_loop = MainLoop(FakeAlgorithm(), examples_stream(3),
+                         extensions=[Failing(name='failing',
+                                             after_n_batches=2)])
+    with caplog.at_level(logging.DEBUG, logger='blocks'):
+        with pytest.raises(ValueError, match='fails on purpose') as excinfo:
+            main_loop.run()
+    assert "raised by the extension 'failing'" in excinfo.value.__notes__[0]
+    assert all(record.levelno < logging.WARNING
+               for record in caplog.records)
+    assert caplog.records[-1].getMessage() == (
+        'Training stopped on ValueError at iteration 2 (epoch 0); the '
+        'traceback is recorded in the training log as got_exception')
+    assert 'fails on purpose' not in caplog.text
+    assert 'Traceback' not in caplog.text
 
 
 def test_an_error_in_the_algorithm():
