@@ -40,8 +40,10 @@ import re
 import shlex
 import struct
 import sys
+import warnings
 
-__all__ = ['configure_blas', 'find_blas_ldflags']
+__all__ = ['configure_blas', 'find_blas_ldflags',
+           'skip_failing_blas_detection']
 
 # libopenblas.so, libopenblasp-r0-23e5df77.3.21.dev.so, ... but neither the
 # ILP64 builds (libopenblas64_*, with 64-bit integers and suffixed symbols)
@@ -204,6 +206,39 @@ def _configure_imported_aesara():
         return None
     config.blas__ldflags = ldflags
     return ldflags
+
+
+def skip_failing_blas_detection():
+    """Keep Aesara's own BLAS detection from crashing its import.
+
+    Without ``blas__ldflags`` (the user set none and :func:`configure_blas`
+    found no library), Aesara computes a default with ``numpy.distutils``,
+    which cannot be imported when setuptools 74 or newer provides
+    ``distutils`` (``No module named 'distutils.msvccompiler'``): ``import
+    aesara`` fails. Then this sets ``blas__ldflags`` empty in
+    ``AESARA_FLAGS``, so that Aesara uses its NumPy C-API implementation
+    (and says so). It must run before Aesara is imported; the import hook
+    of ``_blocks_aesara_hook`` calls it.
+
+    Returns
+    -------
+    str or None
+        ``''`` if the flag was set, None otherwise.
+
+    """
+    if _user_set_ldflags() or 'aesara' in sys.modules:
+        return None
+    try:
+        # What Aesara would import; it keeps the module once imported.
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            importlib.import_module('numpy.distutils.system_info')
+    except Exception:
+        old = os.environ.get('AESARA_FLAGS', '')
+        os.environ['AESARA_FLAGS'] = '{},blas__ldflags='.format(old) \
+            if old.strip() else 'blas__ldflags='
+        return ''
+    return None
 
 
 #: Extra g++ flags: Aesara always compiles with ``-g``, and the debugging
