@@ -23,7 +23,10 @@ through the ``AESARA_FLAGS`` environment variable, as
 
 It must run before the first ``import aesara`` of the process, which reads
 ``AESARA_FLAGS`` at import time; as the variable is exported, child processes
-inherit it. It does nothing when the user chose for themselves (a
+inherit it. ``import blocks`` runs it, and so does the first ``import aesara``
+of a process where Blocks is installed: the start-up hook of
+``_blocks_aesara_hook`` (``blocks-aesara-hook.pth``) then imports Blocks
+first. It does nothing when the user chose for themselves (a
 ``blas__ldflags`` in ``AESARA_FLAGS`` or in an Aesara config file; setting it
 empty, ``AESARA_FLAGS=blas__ldflags=``, opts out), when Aesara was already
 imported with a BLAS of its own, or when no suitable library is found;

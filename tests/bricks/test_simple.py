@@ -7,6 +7,7 @@ import numpy
 import pytest
 import aesara
 from aesara import tensor
+from aesara.compile.mode import Mode
 from numpy.testing import assert_allclose
 
 from blocks.bricks import (Bias, Identity, LeakyRectifier, Linear,
@@ -26,7 +27,6 @@ LOGITS_VALUE = numpy.array([[1000., 0., -1000.], [0., 0., 1000.]],
 TARGETS_VALUE = numpy.array([1, 2], dtype='int64')
 DISTRIBUTIONS_VALUE = numpy.array([[0.5, 0.5, 0.], [0., 0.25, 0.75]],
                                   dtype=FLOATX)
-SEQUENCE_TARGETS_VALUE = numpy.array([[0, 1, 2], [3, 2, 1]], dtype='int64')
 
 
 def numpy_softmax(x):
@@ -75,7 +75,6 @@ def outputs(bricks):
     logits = tensor.matrix('logits')
     targets = tensor.lvector('targets')
     distributions = tensor.matrix('distributions')
-    sequence_targets = tensor.lmatrix('sequence_targets')
     softmax = bricks['softmax']
     nd_softmax = bricks['nd_softmax']
     graph = {name: bricks[name].apply(x) for name in [
@@ -91,16 +90,13 @@ def outputs(bricks):
         'nd_log_probabilities': nd_softmax.log_probabilities(x3,
                                                              extra_ndim=1),
         'nd_softmax_2d': nd_softmax.apply(x),
-        'nd_cross_entropy': nd_softmax.categorical_cross_entropy(
-            sequence_targets, x3, extra_ndim=1),
         'maxout_3d': bricks['maxout'].apply(x3),
     })
     names = sorted(graph)
-    function = aesara.function([x, x3, logits, targets, distributions,
-                                sequence_targets],
+    function = aesara.function([x, x3, logits, targets, distributions],
                                [graph[name] for name in names])
     values = function(X_VALUE, TENSOR3_VALUE, LOGITS_VALUE, TARGETS_VALUE,
-                      DISTRIBUTIONS_VALUE, SEQUENCE_TARGETS_VALUE)
+                      DISTRIBUTIONS_VALUE)
     return {'graph': graph, **dict(zip(names, values))}
 
 
@@ -304,15 +300,32 @@ def test_categorical_cross_entropy_bad_inputs():
         softmax.categorical_cross_entropy(tensor.lvector(), tensor.vector())
 
 
+def test_ndimensional_categorical_cross_entropy_checks_flat_targets():
+    """Integer targets with an extra (time) axis are flattened with it
+    before the targets are checked."""
+    sequence_targets = tensor.lmatrix('sequence_targets')
+    x3 = tensor.tensor3('x3')
+    cost = NDimensionalSoftmax().categorical_cross_entropy(
+        sequence_targets, x3, extra_ndim=1)
+    # Python implementations: the values are the point, not compiled code.
+    function = aesara.function([sequence_targets, x3], cost,
+                               mode=Mode(linker='py', optimizer='fast_run'))
+    targets = numpy.array([[0, 1, 2], [3, 2, 1]], dtype='int64')
+    rows, columns = numpy.indices(targets.shape)
+    assert_allclose(function(targets, TENSOR3_VALUE), -numpy_log_softmax(
+        TENSOR3_VALUE)[rows, columns, targets], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"/ndimensionalsoftmax."
+                       r"categorical_cross_entropy: argument 'y' has shape "
+                       r"\(3,\), expected \(6,\): one class index per row "
+                       r"of 'x'"):
+        function(targets[:1], TENSOR3_VALUE)
+
+
 def test_ndimensional_softmax(outputs):
     assert outputs['nd_softmax'].shape == (2, 3, 4)
     assert_allclose(outputs['nd_softmax'], numpy_softmax(TENSOR3_VALUE))
     assert_allclose(outputs['nd_log_probabilities'],
                     numpy_log_softmax(TENSOR3_VALUE))
-    # Integer targets with the extra (time) axis are flattened with it.
-    rows, columns = numpy.indices(SEQUENCE_TARGETS_VALUE.shape)
-    assert_allclose(outputs['nd_cross_entropy'], -numpy_log_softmax(
-        TENSOR3_VALUE)[rows, columns, SEQUENCE_TARGETS_VALUE], rtol=1e-6)
     # Without extra_ndim it behaves like Softmax.
     assert_allclose(outputs['nd_softmax_2d'], numpy_softmax(X_VALUE))
     assert outputs['graph']['nd_softmax'].ndim == 3
