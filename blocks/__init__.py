@@ -2,7 +2,9 @@
 from blocks import _blas
 
 # Before anything imports aesara: point it at an optimised BLAS and drop
-# g++'s debugging information, unless the user configured these.
+# g++'s debugging information, unless the user configured these. Nothing
+# here may import aesara: the start-up hook of _blocks_aesara_hook imports
+# this package while aesara is being imported.
 _blas.configure_blas()
 _blas.configure_cxxflags()
 

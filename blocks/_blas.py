@@ -23,7 +23,10 @@ through the ``AESARA_FLAGS`` environment variable, as
 
 It must run before the first ``import aesara`` of the process, which reads
 ``AESARA_FLAGS`` at import time; as the variable is exported, child processes
-inherit it. It does nothing when the user chose for themselves (a
+inherit it. ``import blocks`` runs it, and so does the first ``import aesara``
+of a process where Blocks is installed: the start-up hook of
+``_blocks_aesara_hook`` (``blocks-aesara-hook.pth``) then imports Blocks
+first. It does nothing when the user chose for themselves (a
 ``blas__ldflags`` in ``AESARA_FLAGS`` or in an Aesara config file; setting it
 empty, ``AESARA_FLAGS=blas__ldflags=``, opts out), when Aesara was already
 imported with a BLAS of its own, or when no suitable library is found;
@@ -40,8 +43,10 @@ import re
 import shlex
 import struct
 import sys
+import warnings
 
-__all__ = ['configure_blas', 'find_blas_ldflags']
+__all__ = ['configure_blas', 'find_blas_ldflags',
+           'skip_failing_blas_detection']
 
 # libopenblas.so, libopenblasp-r0-23e5df77.3.21.dev.so, ... but neither the
 # ILP64 builds (libopenblas64_*, with 64-bit integers and suffixed symbols)
@@ -204,6 +209,39 @@ def _configure_imported_aesara():
         return None
     config.blas__ldflags = ldflags
     return ldflags
+
+
+def skip_failing_blas_detection():
+    """Keep Aesara's own BLAS detection from crashing its import.
+
+    Without ``blas__ldflags`` (the user set none and :func:`configure_blas`
+    found no library), Aesara computes a default with ``numpy.distutils``,
+    which cannot be imported when setuptools 74 or newer provides
+    ``distutils`` (``No module named 'distutils.msvccompiler'``): ``import
+    aesara`` fails. Then this sets ``blas__ldflags`` empty in
+    ``AESARA_FLAGS``, so that Aesara uses its NumPy C-API implementation
+    (and says so). It must run before Aesara is imported; the import hook
+    of ``_blocks_aesara_hook`` calls it.
+
+    Returns
+    -------
+    str or None
+        ``''`` if the flag was set, None otherwise.
+
+    """
+    if _user_set_ldflags() or 'aesara' in sys.modules:
+        return None
+    try:
+        # What Aesara would import; it keeps the module once imported.
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            importlib.import_module('numpy.distutils.system_info')
+    except Exception:
+        old = os.environ.get('AESARA_FLAGS', '')
+        os.environ['AESARA_FLAGS'] = '{},blas__ldflags='.format(old) \
+            if old.strip() else 'blas__ldflags='
+        return ''
+    return None
 
 
 #: Extra g++ flags: Aesara always compiles with ``-g``, and the debugging

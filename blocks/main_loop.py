@@ -15,6 +15,7 @@ import warnings
 
 import numpy
 
+from blocks.algorithms.batches import describe_nonfinite_sources
 from blocks.config import config
 from blocks.extensions import CallbackName, TrainingExtension
 from blocks.utils import change_recursion_limit
@@ -53,6 +54,14 @@ may now hold NaN or infinite values, so training stops here; the log \
 records the value as `nonfinite_cost`. Lower the learning rate, clip the \
 steps (StepClipping), or add RemoveNotFinite to the step rule \
 (CompositeRule([..., RemoveNotFinite()])) to skip such steps."""
+
+nonfinite_data_message = """ The batch holds NaN or infinite values in \
+the sources {sources}."""
+
+nonfinite_data_remedy = """ The data, not the training, is at fault: \
+clean the data set or filter such examples out of the data stream. The \
+parameters were updated with that step and may now hold NaN or infinite \
+values, so training stops here."""
 
 
 class MainLoop:
@@ -116,8 +125,9 @@ class MainLoop:
     called with the exception, the formatted traceback is recorded as
     ``got_exception`` in the status and in the current row of the log
     (``training_finished`` is not recorded), and the exception propagates
-    unchanged. An exception raised by an extension carries a note naming
-    the extension and the callback.
+    unchanged; the main loop does not print it, so its traceback shows
+    once. An exception raised by an extension carries a note naming the
+    extension and the callback.
 
     Calling :meth:`run` on a main loop whose training has started, e.g.
     one unpickled from a checkpoint, resumes training: the log is resumed
@@ -399,13 +409,18 @@ class MainLoop:
                                      self.status['epochs_done']))
                 raise
         self.status['iterations_done'] += 1
-        self._check_cost()
+        self._check_cost(batch)
         self._run_extensions('after_batch', batch)
         self._check_finish_training('batch')
         return True
 
-    def _check_cost(self):
-        """Record and report a NaN or infinite training cost."""
+    def _check_cost(self, batch):
+        """Record and report a NaN or infinite training cost.
+
+        Only then is the data of the batch looked at, to tell bad data
+        from a diverging training.
+
+        """
         cost = getattr(self.algorithm, 'last_cost', None)
         if cost is None or numpy.isfinite(cost):
             return
@@ -413,10 +428,16 @@ class MainLoop:
             cost=cost, iteration=self.status['iterations_done'],
             epoch=self.status['epochs_done'])
         self.log.current_row['nonfinite_cost'] = float(cost)
+        bad_sources = describe_nonfinite_sources(batch)
+        if bad_sources:
+            message += nonfinite_data_message.format(
+                sources=', '.join(bad_sources))
         if getattr(self.algorithm, 'tolerates_nonfinite_cost', False):
             warnings.warn(message + " RemoveNotFinite skipped the step.",
                           RuntimeWarning)
             return
+        if bad_sources:
+            raise ValueError(message + nonfinite_data_remedy)
         raise FloatingPointError(message + nonfinite_cost_remedy)
 
     def _run_extensions(self, method_name, *args):
@@ -502,7 +523,12 @@ class MainLoop:
         if not isinstance(exc, Exception):
             logger.error('Training aborted: %r', exc)
             return
-        logger.error('Error occurred during training:\n%s', description)
+        # The exception propagates with its traceback and notes: printing
+        # it here too would show every error twice.
+        logger.info('Training stopped on %s at iteration %d (epoch %d); the '
+                    'traceback is recorded in the training log as '
+                    'got_exception', type(exc).__name__,
+                    self.status['iterations_done'], self.status['epochs_done'])
         for extension in self.extensions:
             try:
                 extension.dispatch(CallbackName('on_error'), exc)

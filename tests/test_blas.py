@@ -174,3 +174,108 @@ def test_user_cxxflags_left_untouched(tmp_path):
     env = clean_env(tmp_path, AESARA_FLAGS='gcc__cxxflags=-O2')
     result = run_python(CXXFLAGS_REPORT, env)
     assert eval(result.stdout.splitlines()[-1]) == '-O2'
+
+
+# Import order and setuptools: the start-up hook (_blocks_aesara_hook.py,
+# installed as blocks-aesara-hook.pth by setup.py) configures Aesara when a
+# script imports it before Blocks, as the tutorials do.
+
+def require_start_up_hook():
+    if not any(type(finder).__name__ == 'AesaraImportHook'
+               for finder in sys.meta_path):
+        pytest.fail('the start-up hook of Blocks (blocks-aesara-hook.pth) is '
+                    'not installed in this environment: install Blocks again '
+                    "(pip install -e '.[test]'), see docs/setup.rst")
+
+
+def run_python_status(code, env):
+    return subprocess.run([sys.executable, '-c', code],
+                          env=env, cwd=env['HOME'], capture_output=True,
+                          text=True, timeout=600)
+
+
+IMPORT_AESARA_FIRST = """
+import aesara
+print(repr(aesara.config.blas__ldflags))
+print(repr(aesara.config.gcc__cxxflags))
+import blocks
+"""
+
+# What setuptools >= 74 does to Aesara's BLAS detection: its distutils,
+# which replaces the standard library's, has no msvccompiler module, so
+# numpy.distutils can't be imported.
+WITHOUT_MSVCCOMPILER = """
+import sys
+sys.modules['distutils.msvccompiler'] = None
+"""
+
+WITHOUT_HOOK = """
+import _blocks_aesara_hook
+_blocks_aesara_hook.uninstall()
+"""
+
+
+@needs_scipy_openblas
+def test_importing_aesara_first_links_openblas_without_warnings(tmp_path):
+    require_start_up_hook()
+    result = run_python_status(IMPORT_AESARA_FIRST, clean_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    ldflags, cxxflags = map(eval, result.stdout.splitlines()[-2:])
+    assert ldflags == _blas.find_blas_ldflags()
+    assert cxxflags == '-g0'
+    # Neither numpy.distutils' UserWarnings nor Aesara's fallback warning.
+    assert 'Warning' not in result.stderr
+    assert 'WARNING' not in result.stderr
+
+
+@needs_scipy_openblas
+def test_importing_aesara_first_with_a_recent_setuptools(tmp_path):
+    require_start_up_hook()
+    env = clean_env(tmp_path)
+    result = run_python_status(WITHOUT_MSVCCOMPILER + IMPORT_AESARA_FIRST,
+                               env)
+    assert result.returncode == 0, result.stderr
+    assert eval(result.stdout.splitlines()[-2]) == _blas.find_blas_ldflags()
+    assert 'Warning' not in result.stderr
+    # Without the hook, the same script crashes in numpy.distutils.
+    result = run_python_status(WITHOUT_HOOK + WITHOUT_MSVCCOMPILER +
+                               IMPORT_AESARA_FIRST, env)
+    assert result.returncode != 0
+    assert 'numpy/distutils' in result.stderr
+    assert 'distutils.msvccompiler' in result.stderr
+
+
+def test_import_blocks_does_not_import_aesara(tmp_path):
+    # The start-up hook imports blocks while aesara is being imported.
+    run_python("""
+        import sys
+        import blocks
+        assert 'aesara' not in sys.modules, 'blocks imported aesara'
+    """, clean_env(tmp_path))
+
+
+def test_failing_blas_detection_is_skipped(monkeypatch, tmp_path):
+    """No library found and numpy.distutils unusable: Aesara is told to use
+    its NumPy C-API implementation rather than crash."""
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.delenv('AESARARC', raising=False)
+    monkeypatch.setenv('AESARA_FLAGS', 'floatX=float64')
+    monkeypatch.delitem(sys.modules, 'aesara')
+    monkeypatch.setitem(sys.modules, 'numpy.distutils.system_info', None)
+    assert _blas.skip_failing_blas_detection() == ''
+    assert os.environ['AESARA_FLAGS'] == 'floatX=float64,blas__ldflags='
+    # Set now, so left alone.
+    assert _blas.skip_failing_blas_detection() is None
+    monkeypatch.setenv('AESARA_FLAGS', '')
+    monkeypatch.delitem(sys.modules, 'numpy.distutils.system_info')
+    assert _blas.skip_failing_blas_detection() is None
+    assert os.environ['AESARA_FLAGS'] == ''
+
+
+def test_start_up_hook_fires_once():
+    import _blocks_aesara_hook
+    hook = _blocks_aesara_hook.AesaraImportHook()
+    assert hook.find_spec('numpy') is None and not hook.fired
+    # Aesara is imported already here: nothing to configure.
+    assert hook.find_spec('aesara') is None and hook.fired
+    assert hook.find_spec('aesara') is None

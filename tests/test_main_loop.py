@@ -1,3 +1,4 @@
+import logging
 import os
 import pickle
 import signal
@@ -360,6 +361,25 @@ def test_an_error_in_an_extension_names_it_and_calls_on_error():
     assert excinfo.traceback[-1].name == 'do'
 
 
+def test_an_error_is_printed_once(caplog):
+    """The error propagates with its traceback and notes; the main loop
+    does not print it before."""
+    main_loop = MainLoop(FakeAlgorithm(), examples_stream(3),
+                         extensions=[Failing(name='failing',
+                                             after_n_batches=2)])
+    with caplog.at_level(logging.DEBUG, logger='blocks'):
+        with pytest.raises(ValueError, match='fails on purpose') as excinfo:
+            main_loop.run()
+    assert "raised by the extension 'failing'" in excinfo.value.__notes__[0]
+    assert all(record.levelno < logging.WARNING
+               for record in caplog.records)
+    assert caplog.records[-1].getMessage() == (
+        'Training stopped on ValueError at iteration 2 (epoch 0); the '
+        'traceback is recorded in the training log as got_exception')
+    assert 'fails on purpose' not in caplog.text
+    assert 'Traceback' not in caplog.text
+
+
 def test_an_error_in_the_algorithm():
     errors = ErrorRecorder(fail=True)
     main_loop = MainLoop(FakeAlgorithm(fail_at=1), examples_stream(3),
@@ -392,7 +412,7 @@ def test_profile_is_reported_when_configured(monkeypatch, capsys):
     assert main_loop.profile.total[('training', 'epoch', 'train')] > 0
 
 
-def nonfinite_cost_training(step_rule):
+def nonfinite_cost_training(step_rule, data=(1., 2., -1., 3.)):
     """A main loop whose cost, log(w * x), is NaN on the third example."""
     import aesara
     from blocks.data.datasets import IterableDataset
@@ -402,7 +422,7 @@ def nonfinite_cost_training(step_rule):
     x = tensor.scalar('data')
     cost = tensor.log(weight * x)
     cost.name = 'cost'
-    data = numpy.asarray([1., 2., -1., 3.], dtype=aesara.config.floatX)
+    data = numpy.asarray(data, dtype=aesara.config.floatX)
     main_loop = MainLoop(
         GradientDescent(cost=cost, parameters=[weight], step_rule=step_rule),
         DataStream(IterableDataset(data)),
@@ -429,6 +449,31 @@ def test_remove_not_finite_lets_training_go_on_past_a_nan_cost():
     assert main_loop.status['iterations_done'] == 4
     assert numpy.isnan(main_loop.log[3]['nonfinite_cost'])
     assert numpy.isfinite(weight.get_value())
+
+
+def test_a_nonfinite_cost_from_nonfinite_data_names_the_source():
+    main_loop, weight = nonfinite_cost_training(Scale(0.1),
+                                                data=(1., 2., numpy.nan, 3.))
+    with pytest.raises(ValueError, match=r"cost is nan at iteration 3 "
+                       r"\(epoch 0\)\. The batch holds NaN or infinite "
+                       r"values in the sources 'data' \(1 NaN and 0 infinite "
+                       r"of 1 values\)\. The data, not the training, is at "
+                       r"fault") as excinfo:
+        main_loop.run()
+    assert 'learning rate' not in str(excinfo.value)
+    assert numpy.isnan(main_loop.log[3]['nonfinite_cost'])
+
+
+def test_remove_not_finite_warns_about_nonfinite_data():
+    from blocks.algorithms import CompositeRule, RemoveNotFinite
+    main_loop, weight = nonfinite_cost_training(
+        CompositeRule([Scale(0.1), RemoveNotFinite()]),
+        data=(1., numpy.inf, 2., 3.))
+    with pytest.warns(RuntimeWarning, match=r"iteration 2 .* in the "
+                      r"sources 'data' \(0 NaN and 1 infinite of 1 values\)"
+                      r"\. RemoveNotFinite skipped the step"):
+        main_loop.run()
+    assert main_loop.status['iterations_done'] == 4
 
 
 SQLITE_READER = """

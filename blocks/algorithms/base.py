@@ -3,14 +3,17 @@ import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 
+import numpy
 from aesara import tensor
 from aesara.compile.sharedvalue import SharedVariable
 from aesara.graph.basic import graph_inputs, Variable
 
+from blocks.filter import get_brick
 from blocks.graph import ComputationGraph
 from blocks.utils import is_graph_input
 
-__all__ = ['TrainingAlgorithm', 'DifferentiableCostMinimizer']
+__all__ = ['TrainingAlgorithm', 'DifferentiableCostMinimizer',
+           'check_parameters_initialized']
 
 parameters_not_given_warning = """\
 {}: parameters were not given, so all the shared variables with the \
@@ -18,6 +21,17 @@ PARAMETER role found in the graph of the cost are trained ({}). Pass \
 `parameters` explicitly (e.g. `ComputationGraph(cost).parameters`, or a \
 subset of it) to make the choice, and the order of the parameters, \
 visible in your script."""
+
+uninitialized_parameters_error = """\
+{owner}: the parameters {names} hold NaN values before the first training \
+step: they were allocated but never initialized. {remedy}"""
+
+initialize_bricks_remedy = """\
+Call `initialize()` on the bricks {bricks} before training (a brick \
+initializes its children; give it weights_init and biases_init first)."""
+
+set_values_remedy = """\
+Give them values (`set_value`) before training."""
 
 
 class TrainingAlgorithm(ABC):
@@ -255,3 +269,71 @@ def check_updates(owner, updates):
                         type(update).__name__)) from exc
         checked.append((variable, update))
     return checked
+
+
+def _parameter_path(parameter):
+    """E.g. '/mlp/linear_0.W', or the name of a parameter of no brick."""
+    brick = get_brick(parameter)
+    if brick is not None:
+        try:
+            return brick.get_hierarchical_name(parameter)
+        except ValueError:
+            pass
+    return parameter.name if parameter.name else str(parameter)
+
+
+def _top_brick_path(parameter):
+    brick = get_brick(parameter)
+    if brick is None:
+        return None
+    try:
+        return '/' + brick.get_unique_path()[0].name
+    except ValueError:
+        return brick.path_or_name()
+
+
+def check_parameters_initialized(owner, parameters):
+    """Refuse parameters that hold NaN values, as those of bricks that were
+    allocated but not initialized do.
+
+    Parameters
+    ----------
+    owner : str
+        The name of the training algorithm, for messages.
+    parameters : list of shared variables
+        The parameters to check.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameters that hold NaN values by their brick path
+        (e.g. ``/mlp/linear_0.W``) and the bricks to initialize.
+
+    Examples
+    --------
+    >>> from blocks.bricks import Linear
+    >>> linear = Linear(input_dim=2, output_dim=3)
+    >>> linear.allocate()
+    >>> check_parameters_initialized('GradientDescent', linear.parameters)
+    Traceback (most recent call last):
+      ...
+    ValueError: GradientDescent: the parameters ['/linear.W', '/linear.b'] \
+hold NaN values before the first training step: they were allocated but \
+never initialized. Call `initialize()` on the bricks ['/linear'] ...
+
+    """
+    names, bricks = [], []
+    for parameter in parameters:
+        value = numpy.asarray(parameter.get_value(borrow=True))
+        if value.dtype.kind not in 'fc' or not numpy.isnan(value).any():
+            continue
+        names.append(_parameter_path(parameter))
+        brick = _top_brick_path(parameter)
+        if brick is not None and brick not in bricks:
+            bricks.append(brick)
+    if not names:
+        return
+    remedy = (initialize_bricks_remedy.format(bricks=bricks) if bricks
+              else set_values_remedy)
+    raise ValueError(uninitialized_parameters_error.format(
+        owner=owner, names=sorted(names), remedy=remedy))

@@ -10,7 +10,8 @@ inside Aesara.
 """
 import numpy
 
-__all__ = ['match_sources', 'convert_source', 'describe_batch']
+__all__ = ['match_sources', 'convert_source', 'describe_batch',
+           'check_not_empty', 'describe_nonfinite_sources']
 
 ON_UNUSED_SOURCES = ('raise', 'warn', 'ignore')
 
@@ -34,6 +35,12 @@ mismatch_error = """\
 {owner}: the batch source {source!r} (shape {shape}, dtype {dtype}) does \
 not fit the input variable {variable} (expected ndim {ndim}, dtype \
 {expected_dtype}, static shape {static_shape}): {problem}."""
+
+empty_batch_error = """\
+{owner}: the batch is empty: the source {source!r} holds 0 examples \
+(shape {shape}). The cost of no examples is NaN (a mean over nothing). \
+Check the data stream: its iteration scheme (batch sizes, number of \
+examples) and the transformers that filter examples out."""
 
 
 def match_sources(owner: str, inputs, batch, on_unused_sources: str):
@@ -195,3 +202,71 @@ def describe_batch(batch) -> str:
         descriptions.append("{!r} (shape {}, dtype {})".format(
             source, array.shape, array.dtype))
     return ', '.join(descriptions)
+
+
+def check_not_empty(owner: str, sources, arrays) -> None:
+    """Refuse a batch whose arrays hold no examples.
+
+    Parameters
+    ----------
+    owner : str
+        The name of the training algorithm, for messages.
+    sources : list of str
+        The names of the sources.
+    arrays : list of :class:`numpy.ndarray`
+        Their data; the first axis of each runs over the examples.
+
+    Raises
+    ------
+    ValueError
+        Naming the first source whose first axis has length 0.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> check_not_empty('GradientDescent', ['features'],
+    ...                 [numpy.zeros((0, 3))])
+    Traceback (most recent call last):
+      ...
+    ValueError: GradientDescent: the batch is empty: the source 'features' \
+holds 0 examples (shape (0, 3)). ...
+
+    """
+    for source, array in zip(sources, arrays):
+        if array.ndim and array.shape[0] == 0:
+            raise ValueError(empty_batch_error.format(
+                owner=owner, source=source, shape=array.shape))
+
+
+def describe_nonfinite_sources(batch) -> list:
+    """Describe the sources of a batch that hold NaN or infinite values.
+
+    It looks at every value of every floating-point source, so it is
+    meant for diagnosing a non-finite cost, not for every batch.
+
+    Returns
+    -------
+    list of str
+        E.g. ``["'features' (1 NaN and 0 infinite of 6 values)"]``, in the
+        order of the batch; empty if every value is finite.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> describe_nonfinite_sources({
+    ...     'features': numpy.array([[1., numpy.nan], [numpy.inf, 2.]]),
+    ...     'targets': numpy.array([0, 1])})
+    ["'features' (1 NaN and 1 infinite of 4 values)"]
+
+    """
+    descriptions = []
+    for source, value in batch.items():
+        array = numpy.asarray(value)
+        if array.dtype.kind not in 'fc':
+            continue
+        nans = int(numpy.isnan(array).sum())
+        infinities = int(numpy.isinf(array).sum())
+        if nans or infinities:
+            descriptions.append("{!r} ({} NaN and {} infinite of {} values)"
+                                .format(source, nans, infinities, array.size))
+    return descriptions

@@ -9,10 +9,11 @@ from aesara.gradient import DisconnectedInputError
 from aesara.graph.basic import Variable
 
 from blocks.aesara_expressions import l2_norm
-from blocks.algorithms.base import DifferentiableCostMinimizer
-from blocks.algorithms.batches import (ON_UNUSED_SOURCES, convert_source,
-                                       describe_batch, match_sources,
-                                       unused_sources_error)
+from blocks.algorithms.base import (check_parameters_initialized,
+                                    DifferentiableCostMinimizer)
+from blocks.algorithms.batches import (ON_UNUSED_SOURCES, check_not_empty,
+                                       convert_source, describe_batch,
+                                       match_sources, unused_sources_error)
 from blocks.algorithms.step_rules import (cast_update, CompositeRule,
                                          RemoveNotFinite, Scale, StepRule)
 from blocks.roles import add_role, AUXILIARY
@@ -249,10 +250,17 @@ class GradientDescent(DifferentiableCostMinimizer):
         Calling it again recompiles the function, taking into account
         updates added since.
 
+        Raises
+        ------
+        ValueError
+            If parameters hold NaN values, as the parameters of a brick
+            that was allocated but never initialized do.
+
         """
         if kwargs:
             raise TypeError("{}.initialize: unexpected keyword arguments "
                             "{}".format(type(self).__name__, sorted(kwargs)))
+        check_parameters_initialized(type(self).__name__, self.parameters)
         self._compile()
 
     def _input_variables(self):
@@ -315,8 +323,9 @@ class GradientDescent(DifferentiableCostMinimizer):
         ------
         ValueError
             If a source needed by an input is missing, if a source is
-            unused and `on_unused_sources` is 'raise', or if the data does
-            not fit its variable (number of dimensions, static shape).
+            unused and `on_unused_sources` is 'raise', if the data does
+            not fit its variable (number of dimensions, static shape), or
+            if the batch holds no examples.
         TypeError
             If the dtype of the data can't be cast safely to that of its
             variable.
@@ -341,6 +350,8 @@ class GradientDescent(DifferentiableCostMinimizer):
             self._warned_unused_sources.update(new_unused)
         arrays = [convert_source(owner, variable.name, value, variable)
                   for variable, value in zip(inputs, values)]
+        check_not_empty(owner, [variable.name for variable in inputs],
+                        arrays)
         if self._function is None:
             self._compile(inputs)
         try:

@@ -5,6 +5,7 @@ from aesara.tensor.math import softplus
 from aesara.tensor.special import log_softmax, softmax
 
 from blocks.bricks.base import application, Brick, lazy
+from blocks.bricks.cost import check_categorical_targets
 from blocks.bricks.interfaces import (Activation, Feedforward, LinearLike,
                                       Initializable, check_input)
 from blocks.bricks.wrappers import WithExtraDims
@@ -404,14 +405,11 @@ class Softmax(Brick):
         name = 'categorical_cross_entropy'
         check_input(self, 'x', x, ndim=2, dtype_kinds='f',
                     application_name=name)
-        if y.ndim == 1:
-            check_input(self, 'y', y, dtype_kinds='iu',
-                        application_name=name)
-            log_probabilities = log_softmax(x, axis=-1)
-            return -log_probabilities[tensor.arange(y.shape[0]), y]
-        check_input(self, 'y', y, ndim=2, dtype_kinds='f',
-                    application_name=name)
+        y = check_categorical_targets(self, y, x, application_name=name,
+                                      predictions='x')
         log_probabilities = log_softmax(x, axis=-1)
+        if y.ndim == 1:
+            return -log_probabilities[tensor.arange(y.shape[0]), y]
         return -(y * log_probabilities).sum(axis=1)
 
 

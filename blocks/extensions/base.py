@@ -103,13 +103,19 @@ class TrainingExtension:
 
     """
     def __init__(self, name=None, **kwargs):
+        triggers = SimpleExtension.BOOLEAN_TRIGGERS | \
+            SimpleExtension.INTEGER_TRIGGERS
+        if kwargs and not isinstance(self, SimpleExtension) and \
+                set(kwargs) <= triggers:
+            raise TypeError(
+                "{}: takes no triggers, got {}; it is not a SimpleExtension: "
+                "its callbacks run at every stage of training".format(
+                    type(self).__name__, sorted(kwargs)))
         if kwargs:
             raise TypeError(
                 "{}: unknown arguments {}; the triggers of simple extensions "
                 "are {}".format(type(self).__name__, sorted(kwargs),
-                                ', '.join(sorted(
-                                    SimpleExtension.BOOLEAN_TRIGGERS |
-                                    SimpleExtension.INTEGER_TRIGGERS))))
+                                ', '.join(sorted(triggers))))
         if name is not None and not isinstance(name, str):
             raise TypeError("{}: name must be a string, got {!r}"
                             .format(type(self).__name__, name))
@@ -277,6 +283,40 @@ _TRIGGER_CALLBACKS = {
     'after_n_epochs': 'after_epoch',
 }
 
+_BATCH_CALLBACKS = frozenset(['before_batch', 'after_batch'])
+_EPOCH_CALLBACKS = frozenset(['before_epoch', 'after_epoch'])
+
+
+def replaces_default(given, default):
+    """Whether the trigger `given` to a constructor replaces a `default`.
+
+    A trigger given explicitly replaces the default triggers of the same
+    kind: those that fire in the same callback and, for a trigger that
+    fires between epochs, the defaults that fire between batches, so that
+    an extension asked to run every few epochs does not run after every
+    batch as well.
+
+    Examples
+    --------
+    >>> replaces_default('every_n_epochs', 'after_epoch')
+    True
+    >>> replaces_default('before_epoch', 'before_first_epoch')
+    True
+    >>> replaces_default('every_n_epochs', 'after_batch')
+    True
+    >>> replaces_default('every_n_batches', 'after_epoch')
+    False
+    >>> replaces_default('every_n_epochs', 'after_training')
+    False
+
+    """
+    given_callback = _TRIGGER_CALLBACKS.get(given, given)
+    default_callback = _TRIGGER_CALLBACKS.get(default, default)
+    if given_callback == default_callback:
+        return True
+    return given_callback in _EPOCH_CALLBACKS and \
+        default_callback in _BATCH_CALLBACKS
+
 
 class SimpleExtension(TrainingExtension):
     """A base class for simple extensions.
@@ -326,6 +366,22 @@ class SimpleExtension(TrainingExtension):
 
     Notes
     -----
+    Subclasses give their default triggers by adding them to the keyword
+    arguments when the caller did not give them (``kwargs.setdefault(
+    'after_epoch', True)``). A trigger given by the caller replaces the
+    defaults of the same kind: those that fire in the same callback, and,
+    for a trigger that fires between epochs, the defaults that fire
+    between batches. So ``Printing(every_n_epochs=10)`` prints after every
+    tenth epoch, not after every epoch as well, and keeps its other
+    defaults (before the first epoch, after training, ...);
+    ``Printing(every_n_epochs=10, after_epoch=True)`` asks for both.
+    ``SharedVariableModifier(parameter, function, every_n_epochs=1)``
+    changes the parameter once per epoch, no longer after every batch,
+    while ``DataStreamMonitoring(..., every_n_batches=500)`` monitors
+    every 500 batches and, by default, after every epoch. The triggers
+    given are the keyword arguments of the class's constructor, as
+    :meth:`__new__` sees them.
+
     When several conditions hold at the same callback, :meth:`do` is
     invoked once for each of them.
 
@@ -349,11 +405,28 @@ class SimpleExtension(TrainingExtension):
         'after_n_epochs', 'after_n_batches', 'every_n_epochs',
         'every_n_batches'])
 
+    def __new__(cls, *args, **kwargs):
+        extension = super().__new__(cls)
+        # The constructor's own arguments, before subclasses add their
+        # defaults; __init__ consumes them. Unpickling passes none.
+        given = [key for key in kwargs
+                 if key in cls.BOOLEAN_TRIGGERS | cls.INTEGER_TRIGGERS]
+        if given:
+            extension._given_triggers = frozenset(given)
+        return extension
+
     def __init__(self, **kwargs):
         self._conditions = []
         triggers = self.BOOLEAN_TRIGGERS | self.INTEGER_TRIGGERS
+        given = self.__dict__.pop('_given_triggers', frozenset())
         conditions = {key: value for key, value in kwargs.items()
                       if key in triggers}
+        replacing = [key for key in given
+                     if conditions.get(key) not in (None, False, 0)]
+        conditions = {
+            key: value for key, value in conditions.items()
+            if key in given or not any(replaces_default(trigger, key)
+                                       for trigger in replacing)}
         super_kwargs = {key: value for key, value in kwargs.items()
                         if key not in triggers}
         super().__init__(**super_kwargs)

@@ -346,3 +346,53 @@ def test_process_batch_requires_a_dict():
     with pytest.raises(TypeError, match=r"GradientDescent.initialize: "
                        r"unexpected keyword arguments \['verbose'\]"):
         algorithm.initialize(verbose=True)
+
+
+def test_parameters_never_initialized_are_named_before_training():
+    """A forgotten initialize() is an error, not a NaN cost."""
+    from blocks.algorithms.base import check_parameters_initialized
+    from blocks.data.datasets import IterableDataset
+    from blocks.data.streams import DataStream
+    from blocks.graph import ComputationGraph
+    from blocks.main_loop import MainLoop
+    mlp = MLP(activations=[Tanh(), Identity()], dims=[3, 4, 2],
+              weights_init=IsotropicGaussian(0.5), biases_init=Constant(0))
+    features = tensor.matrix('features')
+    targets = tensor.matrix('targets')
+    cost = squared_error(mlp.apply(features), targets)
+    # Allocated by apply, but never initialized.
+    algorithm = GradientDescent(cost=cost,
+                                parameters=ComputationGraph(cost).parameters)
+    main_loop = MainLoop(algorithm, DataStream(IterableDataset(
+        {'features': FEATURES[:, None], 'targets': TARGETS[:, None]})))
+    with pytest.raises(ValueError, match=r"GradientDescent: the parameters "
+                       r"\['/mlp/linear_0.W', '/mlp/linear_0.b', "
+                       r"'/mlp/linear_1.W', '/mlp/linear_1.b'\] hold NaN "
+                       r"values before the first training step: they were "
+                       r"allocated but never initialized\. Call "
+                       r"`initialize\(\)` on the bricks \['/mlp'\]"):
+        main_loop.run()
+    assert main_loop.status['iterations_done'] == 0
+    mlp.initialize()
+    # No error once initialized (without compiling the function here).
+    check_parameters_initialized('GradientDescent', algorithm.parameters)
+
+
+def test_nan_parameters_of_no_brick():
+    weights = shared_floatx([1., numpy.nan], name='w')
+    features = tensor.vector('x')
+    algorithm = GradientDescent(cost=(weights * features).sum(),
+                                parameters=[weights])
+    with pytest.raises(ValueError, match=r"the parameters \['w'\] hold NaN "
+                       r"values .* Give them values \(`set_value`\)"):
+        algorithm.initialize()
+
+
+def test_empty_batches_are_refused_naming_the_source():
+    algorithm = linear_regression()
+    with pytest.raises(ValueError, match=r"GradientDescent: the batch is "
+                       r"empty: the source 'features' holds 0 examples "
+                       r"\(shape \(0, 3\)\)\. The cost of no examples is NaN"):
+        algorithm.process_batch({'features': numpy.zeros((0, 3)),
+                                 'targets': numpy.zeros((0, 2))})
+    assert algorithm.last_cost is None

@@ -7,6 +7,7 @@ import numpy
 import pytest
 import aesara
 from aesara import tensor
+from aesara.compile.mode import Mode
 from numpy.testing import assert_allclose
 
 from blocks.bricks import (Bias, Identity, LeakyRectifier, Linear,
@@ -283,12 +284,41 @@ def test_categorical_cross_entropy_with_distributions(outputs):
 def test_categorical_cross_entropy_bad_inputs():
     softmax = Softmax()
     with pytest.raises(TypeError, match=r"/softmax.categorical_cross_entropy"
-                                        r": argument 'y' must be integer"):
-        softmax.categorical_cross_entropy(tensor.vector(), tensor.matrix())
+                                        r": argument 'y' is a 1-dimensional "
+                                        r"float64 tensor .*; class indices "
+                                        r"must be integers"):
+        softmax.categorical_cross_entropy(tensor.dvector(), tensor.matrix())
+    with pytest.raises(ValueError, match=r"/softmax.categorical_cross_entropy"
+                                         r": argument 'y' is a 2-dimensional "
+                                         r"int64 tensor .* must be a vector, "
+                                         r"one index per row of 'x'.*"
+                                         r"`y.flatten\(\)`"):
+        softmax.categorical_cross_entropy(tensor.lmatrix(), tensor.matrix())
     with pytest.raises(ValueError, match=r"/softmax.categorical_cross_entropy"
                                          r": argument 'x' must be a "
                                          r"2-dimensional tensor"):
         softmax.categorical_cross_entropy(tensor.lvector(), tensor.vector())
+
+
+def test_ndimensional_categorical_cross_entropy_checks_flat_targets():
+    """Integer targets with an extra (time) axis are flattened with it
+    before the targets are checked."""
+    sequence_targets = tensor.lmatrix('sequence_targets')
+    x3 = tensor.tensor3('x3')
+    cost = NDimensionalSoftmax().categorical_cross_entropy(
+        sequence_targets, x3, extra_ndim=1)
+    # Python implementations: the values are the point, not compiled code.
+    function = aesara.function([sequence_targets, x3], cost,
+                               mode=Mode(linker='py', optimizer='fast_run'))
+    targets = numpy.array([[0, 1, 2], [3, 2, 1]], dtype='int64')
+    rows, columns = numpy.indices(targets.shape)
+    assert_allclose(function(targets, TENSOR3_VALUE), -numpy_log_softmax(
+        TENSOR3_VALUE)[rows, columns, targets], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"/ndimensionalsoftmax."
+                       r"categorical_cross_entropy: argument 'y' has shape "
+                       r"\(3,\), expected \(6,\): one class index per row "
+                       r"of 'x'"):
+        function(targets[:1], TENSOR3_VALUE)
 
 
 def test_ndimensional_softmax(outputs):

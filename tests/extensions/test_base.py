@@ -2,7 +2,8 @@ import pickle
 
 import pytest
 
-from blocks.extensions import (CallbackName, FinishAfter, SimpleExtension,
+from blocks.extensions import (CallbackName, FinishAfter, Printing,
+                               ProgressBar, SimpleExtension, Timing,
                                TrainingExtension)
 from blocks.extensions.predicates import OnLogRecord
 from blocks.log import TrainingLog
@@ -116,8 +117,15 @@ def test_set_conditions_rejects_unknown_triggers():
 
 def test_unknown_argument_of_an_extension():
     with pytest.raises(TypeError, match=r"CallbackRecorder: unknown "
-                       r"arguments \['after_epoch'\]"):
+                       r"arguments \['after_epochs'\]"):
+        CallbackRecorder(after_epochs=True)
+    with pytest.raises(TypeError, match=r"CallbackRecorder: takes no "
+                       r"triggers, got \['after_epoch'\]; it is not a "
+                       r"SimpleExtension"):
         CallbackRecorder(after_epoch=True)
+    with pytest.raises(TypeError, match=r"ProgressBar: takes no triggers, "
+                       r"got \['every_n_epochs'\]"):
+        ProgressBar(every_n_epochs=10)
 
 
 def test_add_condition_checks_its_arguments():
@@ -170,3 +178,125 @@ def test_extensions_with_conditions_pickle():
     log.status['iterations_done'] = 4
     assert [predicate(log) for _, predicate, _ in copy._conditions] == \
         [True, False]
+
+
+def conditions(extension):
+    """The (callback, predicate) pairs of an extension, sorted."""
+    return sorted((str(callback_name), getattr(predicate, '__name__',
+                                               repr(predicate)))
+                  for callback_name, predicate, _ in extension._conditions)
+
+
+PRINTING_ONCE = [('after_training', 'always_true'),
+                 ('before_epoch', 'has_done_epochs'),
+                 ('on_interrupt', 'always_true'),
+                 ('on_resumption', 'always_true')]
+
+
+def make_extension(name, **triggers):
+    """An extension of each class of blocks.extensions with triggers."""
+    from blocks.extensions.monitoring import (DataStreamMonitoring,
+                                              TrainingDataMonitoring)
+    from blocks.extensions.saveload import Checkpoint
+    from blocks.extensions.stopping import FinishIfNoImprovementAfter
+    from blocks.extensions.training import (SharedVariableModifier,
+                                            TrackTheBest)
+    from blocks.utils import shared_floatx
+    from tests.extensions import regression_model
+    cost = regression_model()[-1]
+    factories = {
+        'Printing': lambda: Printing(**triggers),
+        'Timing': lambda: Timing(**triggers),
+        'DataStreamMonitoring': lambda: DataStreamMonitoring(
+            [cost], examples_stream(), **triggers),
+        'TrainingDataMonitoring': lambda: TrainingDataMonitoring(
+            [cost], **triggers),
+        'Checkpoint': lambda: Checkpoint('unused.zip', **triggers),
+        'FinishAfter': lambda: FinishAfter(**triggers),
+        'FinishIfNoImprovementAfter': lambda: FinishIfNoImprovementAfter(
+            'cost_best_so_far', epochs=2, **triggers),
+        'SharedVariableModifier': lambda: SharedVariableModifier(
+            shared_floatx(0.1), abs, num_args=1, **triggers),
+        'TrackTheBest': lambda: TrackTheBest('cost', **triggers),
+    }
+    return factories[name]()
+
+
+@pytest.mark.parametrize('name, triggers, expected', [
+    ('Printing', {}, PRINTING_ONCE + [('after_epoch', 'always_true')]),
+    # The trap: every epoch and twice on every 10th.
+    ('Printing', {'every_n_epochs': 10},
+     PRINTING_ONCE + [('after_epoch', "Predicate('every_n_epochs', 10)")]),
+    # A trigger between batches keeps the end-of-epoch report.
+    ('Printing', {'every_n_batches': 100},
+     PRINTING_ONCE + [('after_batch', "Predicate('every_n_batches', 100)"),
+                      ('after_epoch', 'always_true')]),
+    ('Printing', {'after_n_epochs': 3},
+     PRINTING_ONCE + [('after_epoch', "Predicate('after_n_epochs', 3)")]),
+    # Asked for explicitly, both stay.
+    ('Printing', {'every_n_epochs': 10, 'after_epoch': True},
+     PRINTING_ONCE + [('after_epoch', "Predicate('every_n_epochs', 10)"),
+                      ('after_epoch', 'always_true')]),
+    # A trigger in the callback of a default trigger replaces it.
+    ('Printing', {'before_epoch': True},
+     [('after_epoch', 'always_true'), ('after_training', 'always_true'),
+      ('before_epoch', 'always_true'), ('on_interrupt', 'always_true'),
+      ('on_resumption', 'always_true')]),
+    ('Printing', {'after_epoch': False, 'after_training': False},
+     [('before_epoch', 'has_done_epochs'), ('on_interrupt', 'always_true'),
+      ('on_resumption', 'always_true')]),
+    ('Timing', {'every_n_batches': 10},
+     [('after_batch', "Predicate('every_n_batches', 10)"),
+      ('after_epoch', 'always_true'), ('before_epoch', 'has_done_epochs')]),
+    ('DataStreamMonitoring', {'every_n_epochs': 5},
+     [('after_epoch', "Predicate('every_n_epochs', 5)"),
+      ('before_epoch', 'has_done_epochs')]),
+    ('DataStreamMonitoring', {'every_n_batches': 500},
+     [('after_batch', "Predicate('every_n_batches', 500)"),
+      ('after_epoch', 'always_true'), ('before_epoch', 'has_done_epochs')]),
+    ('TrainingDataMonitoring', {'every_n_batches': 2},
+     [('after_batch', "Predicate('every_n_batches', 2)"),
+      ('before_training', 'always_true')]),
+    ('Checkpoint', {'every_n_epochs': 1},
+     [('after_epoch', "Predicate('every_n_epochs', 1)"),
+      ('after_training', 'always_true')]),
+    ('FinishAfter', {'after_n_epochs': 5},
+     [('after_epoch', "Predicate('after_n_epochs', 5)")]),
+    ('FinishIfNoImprovementAfter', {'every_n_epochs': 1},
+     [('after_epoch', "Predicate('every_n_epochs', 1)")]),
+    # Decaying a learning rate once per epoch, not also after every batch.
+    ('SharedVariableModifier', {'every_n_epochs': 1},
+     [('after_epoch', "Predicate('every_n_epochs', 1)")]),
+    ('SharedVariableModifier', {'every_n_batches': 100},
+     [('after_batch', "Predicate('every_n_batches', 100)")]),
+    ('TrackTheBest', {'every_n_batches': 5},
+     [('after_batch', "Predicate('every_n_batches', 5)"),
+      ('after_epoch', 'always_true')]),
+    ('TrackTheBest', {'every_n_epochs': 2},
+     [('after_epoch', "Predicate('every_n_epochs', 2)")]),
+])
+def test_given_triggers_replace_default_triggers_of_their_kind(
+        name, triggers, expected):
+    extension = make_extension(name, **triggers)
+    assert conditions(extension) == sorted(expected)
+    assert '_given_triggers' not in vars(extension)
+    copy = pickle.loads(pickle.dumps(extension))
+    assert conditions(copy) == sorted(expected)
+    assert '_given_triggers' not in vars(copy)
+
+
+def test_printing_every_n_epochs_prints_every_nth_epoch_only(capsys):
+    run_three_epochs(Printing(every_n_epochs=2))
+    output = capsys.readouterr().out
+    assert output.count('BEFORE FIRST EPOCH') == 1
+    assert output.count('AFTER ANOTHER EPOCH') == 1
+    assert 'epochs_done: 2' in output.split('AFTER ANOTHER EPOCH')[1]
+    assert output.count('TRAINING HAS BEEN FINISHED') == 1
+
+
+def test_triggers_given_as_false_remove_only_themselves():
+    printing = Printing(before_first_epoch=False, every_n_epochs=3)
+    assert conditions(printing) == [
+        ('after_epoch', "Predicate('every_n_epochs', 3)"),
+        ('after_training', 'always_true'), ('on_interrupt', 'always_true'),
+        ('on_resumption', 'always_true')]
