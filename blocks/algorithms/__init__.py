@@ -9,7 +9,7 @@ parameters.
 The modules hold the families:
 
 - :mod:`~blocks.algorithms.base`: :class:`TrainingAlgorithm`,
-  :class:`DifferentiableCostMinimizer`;
+  :class:`UpdatesAlgorithm`, :class:`DifferentiableCostMinimizer`;
 - :mod:`~blocks.algorithms.gradient_descent`: :class:`GradientDescent`;
 - :mod:`~blocks.algorithms.step_rules`: :class:`StepRule`,
   :class:`CompositeRule`, :class:`Scale`, :class:`BasicMomentum`,
@@ -23,7 +23,7 @@ The modules hold the families:
   variables.
 
 """
-from blocks.algorithms.base import (TrainingAlgorithm,
+from blocks.algorithms.base import (TrainingAlgorithm, UpdatesAlgorithm,
                                     DifferentiableCostMinimizer)
 from blocks.algorithms.step_rules import (StepRule, CompositeRule, Scale,
                                           BasicMomentum, Momentum, Restrict,
@@ -33,7 +33,8 @@ from blocks.algorithms.adaptive import (AdaDelta, AdaGrad, Adam,
 from blocks.algorithms.clipping import StepClipping, VariableClipping
 from blocks.algorithms.gradient_descent import GradientDescent
 
-__all__ = ['TrainingAlgorithm', 'DifferentiableCostMinimizer',
+__all__ = ['TrainingAlgorithm', 'UpdatesAlgorithm',
+           'DifferentiableCostMinimizer',
            'GradientDescent', 'StepRule', 'CompositeRule', 'Scale',
            'BasicMomentum', 'Momentum', 'Restrict', 'RemoveNotFinite',
            'AdaDelta', 'AdaGrad', 'Adam', 'BasicRMSProp', 'RMSProp',
