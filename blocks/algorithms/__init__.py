@@ -19,6 +19,10 @@ The modules hold the families:
   :class:`RMSProp`;
 - :mod:`~blocks.algorithms.clipping`: :class:`StepClipping`,
   :class:`VariableClipping`;
+- :mod:`~blocks.algorithms.constraints`: value constraints and weight
+  decay (:class:`ClipValues`, :class:`ConstrainL2Norm`,
+  :class:`FreezeValues`, :class:`MaskValues`, :class:`L1Decay`,
+  :class:`L2Decay`);
 - :mod:`~blocks.algorithms.batches`: matching batches of data to input
   variables.
 
@@ -31,6 +35,9 @@ from blocks.algorithms.step_rules import (StepRule, CompositeRule, Scale,
 from blocks.algorithms.adaptive import (AdaDelta, AdaGrad, Adam,
                                         BasicRMSProp, RMSProp)
 from blocks.algorithms.clipping import StepClipping, VariableClipping
+from blocks.algorithms.constraints import (
+    ClipValues, ConstrainL2Norm, FreezeValues, L1Decay, L2Decay, MaskValues,
+    MaxNorm, ValueConstraint)
 from blocks.algorithms.gradient_descent import GradientDescent
 
 __all__ = ['TrainingAlgorithm', 'UpdatesAlgorithm',
@@ -38,4 +45,6 @@ __all__ = ['TrainingAlgorithm', 'UpdatesAlgorithm',
            'GradientDescent', 'StepRule', 'CompositeRule', 'Scale',
            'BasicMomentum', 'Momentum', 'Restrict', 'RemoveNotFinite',
            'AdaDelta', 'AdaGrad', 'Adam', 'BasicRMSProp', 'RMSProp',
-           'StepClipping', 'VariableClipping']
+           'StepClipping', 'VariableClipping', 'ValueConstraint',
+           'ClipValues', 'ConstrainL2Norm', 'MaxNorm', 'FreezeValues',
+           'MaskValues', 'L1Decay', 'L2Decay']
