@@ -15,7 +15,8 @@ print, save, and decide when to stop. This package gathers the basic ones:
 - :mod:`blocks.extensions.timestamp`: :class:`Timestamp`;
 
 and, in their own modules, :mod:`~blocks.extensions.monitoring`,
-:mod:`~blocks.extensions.training` and
+:mod:`~blocks.extensions.training`, :mod:`~blocks.extensions.schedules`
+(learning rate and momentum schedules) and
 :mod:`~blocks.extensions.predicates`.
 
 """
