@@ -9,7 +9,9 @@
   :class:`~blocks.monitoring.evaluators.DatasetEvaluator`;
 - :mod:`blocks.monitoring.scores`: classification scores (accuracy,
   precision, recall, F1, Hamming loss) and the confusion matrix, exactly
-  aggregated over a data stream.
+  aggregated over a data stream;
+- :mod:`blocks.monitoring.statistics`: norms, means, ... of parameters,
+  gradients and steps per parameter or brick.
 
 The extensions that write monitored values to the log are in
 :mod:`blocks.extensions.monitoring`.
