@@ -24,8 +24,8 @@ def quadratic_algorithm():
     """GradientDescent on a quadratic of the parameters of an MLP and of a
     parameter without a brick."""
     mlp = MLP([Identity(), Identity()], [3, 4, 2],
-              weights_init=IsotropicGaussian(1.), biases_init=
-              IsotropicGaussian(1.), seed=2)
+              weights_init=IsotropicGaussian(1.),
+              biases_init=IsotropicGaussian(1.), seed=2)
     mlp.initialize()
     loose = shared_floatx(numpy.array([1., -2.]), name='loose')
     parameters = [parameter for layer in mlp.linear_transformations
