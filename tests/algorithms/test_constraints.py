@@ -248,3 +248,19 @@ def test_constraints_resume_exactly_from_a_checkpoint(tmp_path):
             numpy.testing.assert_allclose(parameter.get_value(),
                                           history[steps], rtol=1e-9,
                                           atol=1e-12)
+
+
+def test_constraints_restricted_by_selector_path():
+    from blocks.bricks import MLP, Tanh
+    from blocks.select import Selector
+    mlp = MLP([Tanh(), Tanh()], [3, 4, 2])
+    mlp.allocate()
+    selected = Selector([mlp]).select('/mlp/linear_0.W')
+    assert selected == [mlp.linear_transformations[0].W]
+    gradients = OrderedDict(
+        (parameter, tensor.zeros_like(parameter))
+        for layer in mlp.linear_transformations
+        for parameter in layer.parameters)
+    steps, _ = Restrict(MaxNorm(1.), selected).compute_steps(gradients)
+    assert [parameter for parameter in gradients
+            if steps[parameter] is not gradients[parameter]] == selected
