@@ -18,24 +18,26 @@ Two kinds of rules are here:
   parameter becomes :math:`c(\theta - s)`, the constrained value of the
   update. Put constraints last.
 
-Weight decay, momentum, and a bound on the norm of the columns of a weight
-matrix (but not on the biases):
+Weight decay, momentum, and a bound on the norm of the columns of the
+weight matrices (but not on the biases), selected by their role:
 
->>> from collections import OrderedDict
 >>> from aesara import tensor
->>> from blocks.algorithms import CompositeRule, Momentum, Restrict
->>> from blocks.utils import shared_floatx
->>> W = shared_floatx([[3., 0.], [4., 0.5]], name='W')
->>> b = shared_floatx([5., 0.], name='b')
->>> rule = CompositeRule([L2Decay(0.),
-...                       Momentum(learning_rate=0.1, momentum=0.9),
-...                       Restrict(ConstrainL2Norm(1.), [W])])
->>> gradients = OrderedDict([(W, tensor.zeros((2, 2))),
-...                          (b, tensor.zeros(2))])
->>> steps, updates = rule.compute_steps(gradients)
->>> (W - steps[W]).eval()
-array([[0.6, 0. ],
-       [0.8, 0.5]])
+>>> from blocks.algorithms import (CompositeRule, GradientDescent, Momentum,
+...                                Restrict)
+>>> from blocks.bricks import MLP, Rectifier, Softmax
+>>> from blocks.filter import VariableFilter
+>>> from blocks.graph import ComputationGraph
+>>> from blocks.roles import WEIGHT
+>>> mlp = MLP([Rectifier(), Softmax()], [4, 8, 3])
+>>> x = tensor.matrix('features')
+>>> cost = mlp.apply(x).max(axis=1).mean()
+>>> parameters = ComputationGraph(cost).parameters
+>>> weights = VariableFilter(roles=[WEIGHT])(parameters)
+>>> algorithm = GradientDescent(
+...     cost=cost, parameters=parameters,
+...     step_rule=CompositeRule([L2Decay(1e-4),
+...                              Momentum(learning_rate=0.1, momentum=0.9),
+...                              Restrict(ConstrainL2Norm(2.), weights)]))
 
 """
 import numbers

@@ -32,6 +32,7 @@ Variables without a scheme get :func:`default_aggregation_scheme`.
 """
 from abc import abstractmethod
 
+import numpy
 import aesara
 from aesara import tensor
 from aesara.graph.basic import Variable, graph_inputs
@@ -309,7 +310,9 @@ class Total(AggregationScheme):
     ----------
     counts : :class:`~aesara.tensor.TensorVariable`
         The counts of a single batch. Its shape must be the same for every
-        batch.
+        batch; when its static shape is known (see
+        :func:`aesara.tensor.specify_shape`), the accumulator starts as
+        zeros of that shape.
     readout : callable, optional
         Maps an Aesara expression for the summed counts to the aggregated
         value. It is pickled with the monitoring extension: use a
@@ -336,10 +339,24 @@ class Total(AggregationScheme):
         return tensor.as_tensor_variable(self.readout(counts))
 
     def get_aggregator(self):
-        initialized = shared_like(0., name='total_initialized')
-        storage = shared_like(self.counts, name='total_storage')
-        aggregator = _combining_aggregator(
-            self, storage, initialized, storage + self.counts, self.counts)
+        shape = getattr(self.counts.type, 'shape', None)
+        if shape is None or None in shape:
+            # The shape is known only once a batch is seen.
+            initialized = shared_like(0., name='total_initialized')
+            storage = shared_like(self.counts, name='total_storage')
+            aggregator = _combining_aggregator(
+                self, storage, initialized, storage + self.counts,
+                self.counts)
+        else:
+            storage = aesara.shared(
+                numpy.zeros(shape, dtype=self.counts.dtype),
+                name='total_storage', shape=shape)
+            aggregator = Aggregator(
+                aggregation_scheme=self,
+                initialization_updates=[
+                    (storage, tensor.zeros_like(storage))],
+                accumulation_updates=[(storage, storage + self.counts)],
+                readout_variable=storage)
         aggregator.readout_variable = self._read(storage)
         return aggregator
 

@@ -77,14 +77,13 @@ def _labels(owner, argument, variable, scores_allowed):
                                       variable.ndim, variable.dtype))
 
 
-def _check_range(owner, labels, num_classes, counts):
-    """Make `counts` fail with a ValueError if a label is out of range."""
+def _checked(owner, labels, num_classes, description=None):
+    """The labels, failing with a ValueError when one is out of range."""
     in_range = tensor.all(tensor.ge(labels, 0) &
                           tensor.lt(labels, num_classes))
-    check = CheckAndRaise(ValueError, "{}: a class index is outside [0, {}) "
-                          "(num_classes={})".format(owner, num_classes,
-                                                    num_classes))
-    return check(counts, in_range)
+    check = CheckAndRaise(ValueError, "{}: a class index is outside [0, {})"
+                          .format(owner, description or num_classes))
+    return check(labels, in_range)
 
 
 def _batch_size(labels):
@@ -105,18 +104,23 @@ def confusion_counts(targets, predictions, num_classes,
 
     """
     num_classes = _check_num_classes(owner, num_classes)
-    true_labels = _labels(owner, 'targets', targets, scores_allowed=False)
-    predicted_labels = _labels(owner, 'predictions', predictions,
-                               scores_allowed=True)
+    true_labels = _checked(owner, _labels(owner, 'targets', targets,
+                                          scores_allowed=False),
+                           num_classes)
+    predicted_labels = _checked(owner, _labels(owner, 'predictions',
+                                               predictions,
+                                               scores_allowed=True),
+                                num_classes)
     classes = tensor.arange(num_classes)
     true_one_hot = tensor.eq(true_labels.dimshuffle(0, 'x'),
                              classes.dimshuffle('x', 0))
     predicted_one_hot = tensor.eq(predicted_labels.dimshuffle(0, 'x'),
                                   classes.dimshuffle('x', 0))
-    counts = tensor.dot(tensor.cast(true_one_hot, 'int64').T,
-                        tensor.cast(predicted_one_hot, 'int64'))
-    counts = _check_range(owner, true_labels, num_classes, counts)
-    return _check_range(owner, predicted_labels, num_classes, counts)
+    counts = tensor.specify_shape(
+        tensor.dot(tensor.cast(true_one_hot, 'int64').T,
+                   tensor.cast(predicted_one_hot, 'int64')),
+        (num_classes, num_classes))
+    return counts
 
 
 def confusion_matrix(targets, predictions, num_classes,
@@ -217,6 +221,8 @@ def top_k_accuracy(targets, scores, k, name=None):
         raise TypeError("top_k_accuracy: scores must be a matrix of float "
                         "scores, got {} with {} dimension(s) and dtype {}"
                         .format(scores, scores.ndim, scores.dtype))
+    true_labels = _checked('top_k_accuracy', true_labels, scores.shape[1],
+                           'the number of columns of the scores')
     true_scores = scores[tensor.arange(true_labels.shape[0]), true_labels]
     # The rank of the true class: how many other classes score at least as
     # high.

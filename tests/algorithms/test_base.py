@@ -117,6 +117,7 @@ def test_updates_setter_checks_its_value():
         minimizer.updates = counter
 
 
+@pytest.mark.usefixtures('python_linker')
 def test_updates_algorithm_runs_updates_and_resumes_after_pickling():
     import pickle
     import warnings

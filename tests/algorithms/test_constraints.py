@@ -23,6 +23,8 @@ from tests.algorithms import (assert_trajectories_close, quadratic_terms,
                               reference_trajectories, run_step_rules)
 from tests.extensions import batches_stream
 
+# The numbers are checked with NumPy implementations; see conftest.py.
+pytestmark = pytest.mark.usefixtures('python_linker')
 NUM_STEPS = 4
 VECTOR = numpy.array([2., -1., 0.5])
 MATRIX = numpy.array([[2., -1.], [0.5, 3.], [-2., 1.]])

@@ -17,6 +17,10 @@ from blocks.model import Model
 from blocks.roles import DROPOUT, INPUT
 
 
+# The numbers are checked with NumPy implementations; see conftest.py.
+pytestmark = pytest.mark.usefixtures('python_linker')
+
+
 @pytest.mark.parametrize('spec, expected', [
     ('F1200 D.2 F1200 D', [
         LayerSpec('F', activation='r', size=1200),

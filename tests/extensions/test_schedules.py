@@ -22,6 +22,8 @@ from tests.algorithms import quadratic_gradient, quadratic_terms
 from tests.extensions import (FakeAlgorithm, WriteRecord, batches_stream,
                               examples_stream)
 
+# The numbers are checked with NumPy implementations; see conftest.py.
+pytestmark = pytest.mark.usefixtures('python_linker')
 TIMES = range(25)
 
 

@@ -17,6 +17,8 @@ from blocks.monitoring.scores import (ConfusionScore, accuracy,
                                       format_confusion_matrix, hamming_loss,
                                       precision, recall, top_k_accuracy)
 
+# The numbers are checked with NumPy implementations; see conftest.py.
+pytestmark = pytest.mark.usefixtures('python_linker')
 NUM_CLASSES = 4
 NUM_LABELS = 3
 BATCHES = [list(range(0, 7)), list(range(7, 10)), list(range(10, 21)),
@@ -127,8 +129,9 @@ def test_out_of_range_classes_are_reported(evaluator):
     data = classification_data(1)
     data['targets'][3] = NUM_CLASSES
     evaluator.initialize_aggregators()
-    with pytest.raises(ValueError, match=r"confusion_matrix: a class index "
-                                         r"is outside \[0, 4\)"):
+    with pytest.raises(ValueError, match=r"a class index is outside "
+                                         r"\[0, (4|the number of columns of "
+                                         r"the scores)\)"):
         evaluator.process_batch({name: value[:5]
                                  for name, value in data.items()})
 
@@ -180,3 +183,22 @@ def test_format_confusion_matrix():
     with pytest.raises(ValueError, match="1 class names for a matrix of 2 "
                                          "classes"):
         format_confusion_matrix(numpy.eye(2), ['a'])
+
+
+def test_confusion_matrix_refuses_indices_out_of_range():
+    targets = tensor.lvector('targets')
+    predictions = tensor.lvector('predictions')
+    evaluator = DatasetEvaluator([confusion_matrix(targets, predictions, 3)])
+    evaluator.initialize_aggregators()
+    evaluator.process_batch({'targets': numpy.array([0, 2]),
+                             'predictions': numpy.array([1, 2])})
+    for bad in ({'targets': numpy.array([0, 3]),
+                 'predictions': numpy.array([1, 2])},
+                {'targets': numpy.array([0, 1]),
+                 'predictions': numpy.array([-1, 2])}):
+        with pytest.raises(ValueError, match=r"confusion_matrix: a class "
+                                             r"index is outside \[0, 3\)"):
+            evaluator.process_batch(bad)
+    numpy.testing.assert_array_equal(
+        evaluator.get_aggregated_values()['confusion_matrix'],
+        [[0, 1, 0], [0, 0, 0], [0, 0, 1]])

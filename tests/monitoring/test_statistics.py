@@ -14,6 +14,8 @@ from blocks.monitoring.statistics import (layer_statistics,
 from blocks.utils import shared_floatx
 from tests.algorithms import quadratic_terms
 
+# The numbers are checked with NumPy implementations; see conftest.py.
+pytestmark = pytest.mark.usefixtures('python_linker')
 NUMPY_STATISTICS = OrderedDict([
     ('l2_norm', lambda values: numpy.sqrt((values ** 2).sum())),
     ('mean', numpy.mean), ('abs_mean', lambda values: abs(values).mean()),
