@@ -12,3 +12,25 @@ os.environ.setdefault('BLOCKS_CHECKPOINT_KEY', os.path.join(
     tempfile.mkdtemp(prefix='blocks-test-key-'), 'checkpoint.key'))
 
 import blocks  # noqa: E402,F401
+
+import aesara  # noqa: E402
+import pytest  # noqa: E402
+from aesara.compile.mode import Mode  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def python_linker():
+    """Run compiled functions with NumPy implementations (Aesara's Python
+    linker).
+
+    For test modules that check numbers computed by many graphs against
+    NumPy: compiling each graph to C would dominate their time, and the C
+    code of Aesara's Ops is not what they test. Use it with
+    ``pytestmark = pytest.mark.usefixtures('python_linker')``.
+
+    """
+    # A Mode instance, not the linker flag: Aesara caches the default mode
+    # built from the flags, and later tests would inherit it.
+    mode = Mode(linker='py', optimizer=aesara.config.optimizer)
+    with aesara.config.change_flags(mode=mode):
+        yield

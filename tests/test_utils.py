@@ -189,3 +189,24 @@ def test_annotating_list():
     assert items == [5, 4, 3] and items != [1]
     assert len(items) == 3 and repr(items) == '[5, 4, 3]'
     assert [event[0] for event in events] == ['set'] * 4 + ['del', 'set']
+
+
+def test_helpers_live_in_the_modules_of_later_blocks():
+    import blocks.utils.aesara_utils
+    import blocks.utils.utils
+    general_names = ['pack', 'unpack', 'dict_subset', 'dict_union',
+                     'repr_attrs', 'reraise_as', 'extract_args',
+                     'change_recursion_limit', 'print_sum', 'print_shape',
+                     'ipdb_breakpoint', 'find_bricks']
+    aesara_names = ['shared_floatx', 'shared_floatx_zeros',
+                    'shared_floatx_zeros_matching', 'shared_floatx_nans',
+                    'shared_like', 'check_aesara_variable', 'is_graph_input',
+                    'is_shared_variable', 'put_hook']
+    for module, names in [(blocks.utils.utils, general_names),
+                          (blocks.utils.aesara_utils, aesara_names)]:
+        for name in names:
+            function = getattr(module, name)
+            assert function.__module__ == module.__name__
+            assert getattr(blocks.utils, name) is function
+    assert sorted(blocks.utils.__all__) == sorted(general_names +
+                                                  aesara_names)

@@ -9,7 +9,7 @@ parameters.
 The modules hold the families:
 
 - :mod:`~blocks.algorithms.base`: :class:`TrainingAlgorithm`,
-  :class:`DifferentiableCostMinimizer`;
+  :class:`UpdatesAlgorithm`, :class:`DifferentiableCostMinimizer`;
 - :mod:`~blocks.algorithms.gradient_descent`: :class:`GradientDescent`;
 - :mod:`~blocks.algorithms.step_rules`: :class:`StepRule`,
   :class:`CompositeRule`, :class:`Scale`, :class:`BasicMomentum`,
@@ -19,11 +19,15 @@ The modules hold the families:
   :class:`RMSProp`;
 - :mod:`~blocks.algorithms.clipping`: :class:`StepClipping`,
   :class:`VariableClipping`;
+- :mod:`~blocks.algorithms.constraints`: value constraints and weight
+  decay (:class:`ClipValues`, :class:`ConstrainL2Norm`,
+  :class:`FreezeValues`, :class:`MaskValues`, :class:`L1Decay`,
+  :class:`L2Decay`);
 - :mod:`~blocks.algorithms.batches`: matching batches of data to input
   variables.
 
 """
-from blocks.algorithms.base import (TrainingAlgorithm,
+from blocks.algorithms.base import (TrainingAlgorithm, UpdatesAlgorithm,
                                     DifferentiableCostMinimizer)
 from blocks.algorithms.step_rules import (StepRule, CompositeRule, Scale,
                                           BasicMomentum, Momentum, Restrict,
@@ -31,10 +35,16 @@ from blocks.algorithms.step_rules import (StepRule, CompositeRule, Scale,
 from blocks.algorithms.adaptive import (AdaDelta, AdaGrad, Adam,
                                         BasicRMSProp, RMSProp)
 from blocks.algorithms.clipping import StepClipping, VariableClipping
+from blocks.algorithms.constraints import (
+    ClipValues, ConstrainL2Norm, FreezeValues, L1Decay, L2Decay, MaskValues,
+    MaxNorm, ValueConstraint)
 from blocks.algorithms.gradient_descent import GradientDescent
 
-__all__ = ['TrainingAlgorithm', 'DifferentiableCostMinimizer',
+__all__ = ['TrainingAlgorithm', 'UpdatesAlgorithm',
+           'DifferentiableCostMinimizer',
            'GradientDescent', 'StepRule', 'CompositeRule', 'Scale',
            'BasicMomentum', 'Momentum', 'Restrict', 'RemoveNotFinite',
            'AdaDelta', 'AdaGrad', 'Adam', 'BasicRMSProp', 'RMSProp',
-           'StepClipping', 'VariableClipping']
+           'StepClipping', 'VariableClipping', 'ValueConstraint',
+           'ClipValues', 'ConstrainL2Norm', 'MaxNorm', 'FreezeValues',
+           'MaskValues', 'L1Decay', 'L2Decay']

@@ -1,19 +1,30 @@
-"""The training algorithm interface and the cost minimizer base class."""
+"""The training algorithm interface and the base classes built on it.
+
+:class:`UpdatesAlgorithm` runs one compiled function with updates per
+batch; :class:`DifferentiableCostMinimizer` adds a cost and the parameters
+to minimize it over; :class:`~blocks.algorithms.GradientDescent` derives
+from both.
+
+"""
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 
+import aesara
 import numpy
 from aesara import tensor
 from aesara.compile.sharedvalue import SharedVariable
 from aesara.graph.basic import graph_inputs, Variable
 
+from blocks.algorithms.batches import (ON_UNUSED_SOURCES, convert_source,
+                                       describe_batch, match_sources,
+                                       unused_sources_error)
 from blocks.filter import get_brick
 from blocks.graph import ComputationGraph
 from blocks.utils import is_graph_input
 
-__all__ = ['TrainingAlgorithm', 'DifferentiableCostMinimizer',
-           'check_parameters_initialized']
+__all__ = ['TrainingAlgorithm', 'UpdatesAlgorithm',
+           'DifferentiableCostMinimizer', 'check_parameters_initialized']
 
 parameters_not_given_warning = """\
 {}: parameters were not given, so all the shared variables with the \
@@ -65,7 +76,251 @@ class TrainingAlgorithm(ABC):
         """
 
 
-class DifferentiableCostMinimizer(TrainingAlgorithm):
+class UpdatesAlgorithm(TrainingAlgorithm):
+    """An algorithm that runs a function with updates on every batch.
+
+    :meth:`initialize` compiles one Aesara function whose inputs are the
+    inputs of the update expressions, fed from the batch sources of the
+    same names, and whose updates are :attr:`updates`. This is the base
+    of :class:`~blocks.algorithms.GradientDescent`; used on its own it
+    trains graphs that only have updates (e.g. a running average, or a
+    rule written by hand).
+
+    Parameters
+    ----------
+    updates : list of pairs or dict, optional
+        The ``(shared variable, new value)`` updates to do for every batch.
+    aesara_func_kwargs : dict, optional
+        Passed to :func:`aesara.function` (e.g. ``mode``), except
+        ``inputs``, ``outputs``, ``updates`` and ``givens``.
+    on_unused_sources : {'raise', 'warn', 'ignore'}, optional
+        What to do with batch sources that no input variable uses.
+        'raise' by default.
+
+    Attributes
+    ----------
+    updates : list of pairs
+        See :meth:`add_updates`.
+    aesara_func_kwargs : dict
+    on_unused_sources : str
+
+    Notes
+    -----
+    Changing :attr:`updates` or calling :meth:`add_updates` after
+    :meth:`initialize` has effect only when the function is compiled
+    again: by :meth:`initialize`, or after unpickling (the compiled
+    function is not pickled).
+
+    Examples
+    --------
+    Keep a running sum of the data:
+
+    >>> import numpy
+    >>> from aesara import tensor
+    >>> from blocks.utils import shared_floatx
+    >>> total = shared_floatx(0., name='total')
+    >>> x = tensor.vector('x')
+    >>> algorithm = UpdatesAlgorithm(updates=[(total, total + x.sum())])
+    >>> algorithm.initialize()
+    >>> algorithm.process_batch({'x': numpy.array([1., 2.])})
+    >>> algorithm.process_batch({'x': numpy.array([3.])})
+    >>> float(total.get_value())
+    6.0
+
+    """
+    def __init__(self, updates=None, aesara_func_kwargs: dict | None = None,
+                 on_unused_sources: str = 'raise', **kwargs):
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        if on_unused_sources not in ON_UNUSED_SOURCES:
+            raise ValueError("{}: on_unused_sources must be one of {}, got "
+                             "{!r}".format(owner, list(ON_UNUSED_SOURCES),
+                                           on_unused_sources))
+        if aesara_func_kwargs is not None and \
+                not isinstance(aesara_func_kwargs, Mapping):
+            raise TypeError("{}: aesara_func_kwargs must be a dict of "
+                            "keyword arguments of aesara.function, got {!r}"
+                            .format(owner, aesara_func_kwargs))
+        aesara_func_kwargs = dict(aesara_func_kwargs or {})
+        reserved = sorted(set(aesara_func_kwargs) &
+                          {'inputs', 'outputs', 'updates', 'givens'})
+        if reserved:
+            raise ValueError("{}: aesara_func_kwargs must not contain {}; "
+                             "use add_updates for extra updates".format(
+                                 owner, reserved))
+        self.aesara_func_kwargs = aesara_func_kwargs
+        self.on_unused_sources = on_unused_sources
+        self._updates = [] if updates is None else \
+            check_updates(owner, updates)
+        self._function = None
+        self._function_inputs = None
+        self._warned_unused_sources = set()
+
+    @property
+    def inputs(self):
+        """Return the inputs of the computation graph.
+
+        Returns
+        -------
+        list of :class:`~aesara.tensor.TensorVariable`
+            The variables that the data must provide: the inputs of the
+            graph (of the updates, and of the cost for a cost minimizer),
+            shared variables and constants excluded, in a deterministic
+            order.
+
+        """
+        inputs = []
+        for variable in graph_inputs(self._graph_outputs()):
+            if is_graph_input(variable) and variable not in inputs:
+                inputs.append(variable)
+        return inputs
+
+    def _graph_outputs(self):
+        """The variables whose inputs the algorithm needs as data."""
+        return [update for _, update in self.updates]
+
+    @property
+    def updates(self):
+        """The list of ``(shared variable, new value)`` pairs."""
+        return self._updates
+
+    @updates.setter
+    def updates(self, value):
+        self._updates = check_updates(type(self).__name__, value)
+
+    def add_updates(self, updates):
+        """Add updates to the training process.
+
+        The updates will be done *before* the parameters are changed: their
+        expressions see the old values of the parameters.
+
+        Parameters
+        ----------
+        updates : list of pairs or dict
+            The ``(shared variable, new value)`` pairs to add.
+
+        Raises
+        ------
+        TypeError
+            If `updates` is neither a list of pairs nor a dictionary, or a
+            pair does not update a shared variable.
+
+        """
+        self._updates.extend(check_updates(type(self).__name__, updates))
+
+    def initialize(self, **kwargs) -> None:
+        """Compile the Aesara function that processes a batch.
+
+        Calling it again recompiles the function, taking into account
+        updates added since.
+
+        Raises
+        ------
+        ValueError
+            If input variables lack names or share one, or a shared
+            variable is updated twice.
+
+        """
+        if kwargs:
+            raise TypeError("{}.initialize: unexpected keyword arguments "
+                            "{}".format(type(self).__name__, sorted(kwargs)))
+        self._compile()
+
+    def _input_variables(self):
+        """Find and check the inputs of the graph."""
+        owner = type(self).__name__
+        inputs = self.inputs
+        names = [variable.name for variable in inputs]
+        unnamed = [variable for variable in inputs if variable.name is None]
+        if unnamed:
+            raise ValueError("{}: input variables {} have no name, so no "
+                             "batch source can feed them; name them after "
+                             "their sources".format(owner, unnamed))
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError("{}: several input variables are named {}; "
+                             "each name must be unique to match a single "
+                             "batch source".format(owner, repeated))
+        return inputs
+
+    def _all_updates(self):
+        """The updates of the compiled function, checked for duplicates."""
+        targets = [variable for variable, _ in self.updates]
+        duplicates = [variable.name for index, variable in enumerate(targets)
+                      if variable in targets[:index]]
+        if duplicates:
+            raise ValueError("{}: the shared variables {} are updated more "
+                             "than once".format(type(self).__name__,
+                                                duplicates))
+        return list(self.updates)
+
+    def _compile(self, inputs=None):
+        if inputs is None:
+            inputs = self._input_variables()
+        function_kwargs = dict(self.aesara_func_kwargs)
+        function_kwargs.setdefault('on_unused_input', 'ignore')
+        self._function = aesara.function(inputs, [],
+                                         updates=self._all_updates(),
+                                         **function_kwargs)
+        self._function_inputs = inputs
+
+    def process_batch(self, batch: dict) -> None:
+        """Run the updates on a batch.
+
+        Parameters
+        ----------
+        batch : dict
+            Maps source names to arrays; each input variable is fed from
+            the source of the same name.
+
+        Raises
+        ------
+        ValueError
+            If a source needed by an input is missing, if a source is
+            unused and `on_unused_sources` is 'raise', or if the data does
+            not fit its variable.
+        TypeError
+            If `batch` is not a dict, or the dtype of the data can't be
+            cast safely to that of its variable.
+
+        """
+        owner = type(self).__name__
+        if not isinstance(batch, Mapping):
+            raise TypeError("{}.process_batch: batch must be a dict mapping "
+                            "source names to arrays, got {!r} of type "
+                            "{}".format(owner, batch, type(batch).__name__))
+        if self._function is None:
+            self._compile()
+        inputs = self._function_inputs
+        values, unused = match_sources(owner, inputs, batch,
+                                       self.on_unused_sources)
+        new_unused = [source for source in unused
+                      if source not in self._warned_unused_sources]
+        if new_unused and self.on_unused_sources == 'warn':
+            warnings.warn(unused_sources_error.format(
+                owner=owner, unused=new_unused, sources=list(batch),
+                inputs=[variable.name for variable in inputs]))
+            self._warned_unused_sources.update(new_unused)
+        arrays = [convert_source(owner, variable.name, value, variable)
+                  for variable, value in zip(inputs, values)]
+        try:
+            self._function(*arrays)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)("{}: the compiled function failed on the batch "
+                            "{}: {}".format(owner, describe_batch(batch),
+                                            str(exc).strip().split('\n')[0])
+                            ) from exc
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        # Compiled functions are large and tied to this process; the
+        # function is recompiled from the graph after unpickling.
+        state['_function'] = None
+        state['_function_inputs'] = None
+        return state
+
+
+class DifferentiableCostMinimizer(UpdatesAlgorithm):
     """Minimizes a differentiable cost given as an Aesara expression.
 
     Very often the goal of training is to minimize the expected value of
@@ -83,6 +338,9 @@ class DifferentiableCostMinimizer(TrainingAlgorithm):
         The parameters to be tuned. If None, all the shared variables with
         the ``PARAMETER`` role in the graph of `cost` are used, with a
         warning recommending to pass them explicitly.
+    \\*\\*kwargs
+        Passed to :class:`UpdatesAlgorithm` (`updates`,
+        `aesara_func_kwargs`, `on_unused_sources`).
 
     Attributes
     ----------
@@ -128,59 +386,10 @@ class DifferentiableCostMinimizer(TrainingAlgorithm):
                 name, [parameter.name for parameter in parameters]))
         self.cost = cost
         self.parameters = check_parameters(name, parameters)
-        self._updates = []
-
-    @property
-    def inputs(self):
-        """Return the inputs of the cost and update computation graph.
-
-        Returns
-        -------
-        list of :class:`~aesara.tensor.TensorVariable`
-            The variables that the data must provide: the inputs of the
-            cost and of the update expressions, shared variables and
-            constants excluded, in a deterministic order.
-
-        """
-        inputs = []
-        for variable in graph_inputs(self._graph_outputs()):
-            if is_graph_input(variable) and variable not in inputs:
-                inputs.append(variable)
-        return inputs
 
     def _graph_outputs(self):
-        """The variables whose inputs the algorithm needs as data."""
         outputs = [] if self.cost is None else [self.cost]
         return outputs + [update for _, update in self.updates]
-
-    @property
-    def updates(self):
-        """The list of ``(shared variable, new value)`` pairs."""
-        return self._updates
-
-    @updates.setter
-    def updates(self, value):
-        self._updates = check_updates(type(self).__name__, value)
-
-    def add_updates(self, updates):
-        """Add updates to the training process.
-
-        The updates will be done *before* the parameters are changed: their
-        expressions see the old values of the parameters.
-
-        Parameters
-        ----------
-        updates : list of pairs or dict
-            The ``(shared variable, new value)`` pairs to add.
-
-        Raises
-        ------
-        TypeError
-            If `updates` is neither a list of pairs nor a dictionary, or a
-            pair does not update a shared variable.
-
-        """
-        self._updates.extend(check_updates(type(self).__name__, updates))
 
 
 def check_parameters(owner, parameters):

@@ -11,8 +11,8 @@ from aesara.graph.basic import Variable
 from blocks.aesara_expressions import l2_norm
 from blocks.algorithms.base import (check_parameters_initialized,
                                     DifferentiableCostMinimizer)
-from blocks.algorithms.batches import (ON_UNUSED_SOURCES, check_not_empty,
-                                       convert_source, describe_batch,
+from blocks.algorithms.batches import (check_not_empty, convert_source,
+                                       describe_batch,
                                        match_sources, unused_sources_error)
 from blocks.algorithms.step_rules import (cast_update, CompositeRule,
                                          RemoveNotFinite, Scale, StepRule)
@@ -146,23 +146,12 @@ class GradientDescent(DifferentiableCostMinimizer):
                  on_unused_sources: str = 'raise',
                  aesara_func_kwargs: dict | None = None, **kwargs):
         owner = type(self).__name__
-        if on_unused_sources not in ON_UNUSED_SOURCES:
-            raise ValueError("{}: on_unused_sources must be one of {}, got "
-                             "{!r}".format(owner, list(ON_UNUSED_SOURCES),
-                                           on_unused_sources))
         if step_rule is None:
             step_rule = Scale()
         elif not isinstance(step_rule, StepRule):
             raise TypeError("{}: step_rule must be a StepRule instance, got "
                             "{!r} of type {}".format(
                                 owner, step_rule, type(step_rule).__name__))
-        aesara_func_kwargs = dict(aesara_func_kwargs or {})
-        reserved = sorted(set(aesara_func_kwargs) &
-                          {'inputs', 'outputs', 'updates', 'givens'})
-        if reserved:
-            raise ValueError("{}: aesara_func_kwargs must not contain {}; "
-                             "use add_updates for extra updates".format(
-                                 owner, reserved))
         if gradients is not None:
             gradients = _gradients_dict(owner, gradients)
             if known_grads or consider_constant:
@@ -174,7 +163,9 @@ class GradientDescent(DifferentiableCostMinimizer):
         elif cost is None:
             raise ValueError("{}: cost is required unless gradients are "
                              "given, got neither".format(owner))
-        super().__init__(cost, parameters, **kwargs)
+        super().__init__(cost, parameters,
+                         on_unused_sources=on_unused_sources,
+                         aesara_func_kwargs=aesara_func_kwargs, **kwargs)
         if gradients is None:
             gradients = self._compute_gradients(known_grads,
                                                 consider_constant)
@@ -183,8 +174,6 @@ class GradientDescent(DifferentiableCostMinimizer):
         self.gradients = OrderedDict((parameter, gradients[parameter])
                                      for parameter in self.parameters)
         self.step_rule = step_rule
-        self.on_unused_sources = on_unused_sources
-        self.aesara_func_kwargs = aesara_func_kwargs
 
         self.total_gradient_norm = l2_norm(
             list(self.gradients.values())).copy(name='total_gradient_norm')

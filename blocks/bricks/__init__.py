@@ -6,8 +6,9 @@ the families (:mod:`~blocks.bricks.simple`, :mod:`~blocks.bricks.sequences`,
 
 """
 from blocks.bricks.base import application, Brick, lazy
-from blocks.bricks.interfaces import (Activation, Feedforward, Initializable,
-                                      LinearLike, Random)
+from blocks.bricks.interfaces import (Activation, ActivationDocumentation,
+                                      Feedforward, Initializable, LinearLike,
+                                      Random, RNGMixin)
 from blocks.bricks.sequences import Sequence, FeedforwardSequence, MLP
 from blocks.bricks.simple import (Linear, Bias, Maxout, LinearMaxout,
                                   Identity, Tanh, Logistic, Softplus,
@@ -16,8 +17,9 @@ from blocks.bricks.simple import (Linear, Bias, Maxout, LinearMaxout,
 from blocks.roles import (INPUT, OUTPUT, PARAMETER, WEIGHT, BIAS, FILTER,
                           AUXILIARY, COST)
 
-__all__ = ['application', 'Brick', 'lazy', 'Activation', 'Feedforward',
-           'Initializable', 'LinearLike', 'Random', 'Sequence',
+__all__ = ['application', 'Brick', 'lazy', 'Activation',
+           'ActivationDocumentation', 'Feedforward', 'Initializable',
+           'LinearLike', 'Random', 'RNGMixin', 'Sequence',
            'FeedforwardSequence', 'MLP', 'Linear', 'Bias', 'Maxout',
            'LinearMaxout', 'Identity', 'Tanh', 'Logistic', 'Softplus',
            'Rectifier', 'LeakyRectifier', 'Softmax', 'NDimensionalSoftmax',

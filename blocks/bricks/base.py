@@ -65,10 +65,54 @@ def _none_config_by_name(name):
 NoneAllocation = _NoneConfig('NoneAllocation')
 #: Stands for an argument needed before initialization and not given yet.
 NoneInitialization = _NoneConfig('NoneInitialization')
+#: The name later versions of Blocks gave to the class of the placeholders.
+LazyNone = _NoneConfig
 
 
 def _variable_name(brick_name, application_name, name):
     return "{}_{}_{}".format(brick_name, application_name, name)
+
+
+def copy_and_tag(variable, brick, call, role, application_name, name):
+    """Copy a variable and tag the copy as an input or output of a brick.
+
+    This is what an application method does with each of its inputs and
+    outputs: the copy is named ``<brick>_<application>_<name>`` (and
+    ``tag.name`` is `name`), annotated with the brick and the application
+    call, and given the role.
+
+    Parameters
+    ----------
+    variable : :class:`~aesara.graph.basic.Variable`
+        The variable to copy.
+    brick : :class:`Brick`
+        The brick applied.
+    call : :class:`ApplicationCall`
+        The application call the variable belongs to.
+    role : :class:`~blocks.roles.VariableRole`
+        The role to add, e.g. ``INPUT`` or ``OUTPUT``.
+    application_name : str
+        The name of the application method.
+    name : str
+        The name of the input or output.
+
+    Returns
+    -------
+    :class:`~aesara.graph.basic.Variable`
+        The tagged copy; its tag shares no mutable state with the
+        original's.
+
+    """
+    copy = variable.copy()
+    copy.name = _variable_name(brick.name, application_name, name)
+    copy.tag.name = name
+    # The copy shares no mutable tag state with the original.
+    copy.tag.annotations = list(getattr(copy.tag, 'annotations', []))
+    copy.tag.roles = list(getattr(copy.tag, 'roles', []))
+    add_annotation(copy, brick)
+    add_annotation(copy, call)
+    add_role(copy, role)
+    return copy
 
 
 class Parameters(AnnotatingList):
@@ -404,15 +448,8 @@ class Application:
         return self.application_function(brick, *args, **arguments)
 
     def _tag(self, variable, brick, application_call, role, name):
-        copy = variable.copy()
-        copy.name = _variable_name(brick.name, self.application_name, name)
-        copy.tag.name = name
-        # The copy shares no mutable tag state with the original.
-        copy.tag.annotations = list(getattr(copy.tag, 'annotations', []))
-        copy.tag.roles = list(getattr(copy.tag, 'roles', []))
-        add_annotation(copy, brick)
-        add_annotation(copy, application_call)
-        add_role(copy, role)
+        copy = copy_and_tag(variable, brick, application_call, role,
+                            self.application_name, name)
         if brick.print_shapes:
             copy = put_hook(copy, _ShapePrinter(copy.name))
             copy.name = _variable_name(brick.name, self.application_name,
@@ -592,6 +629,43 @@ class _Brick(ABCMeta):
             if isinstance(attr, Application):
                 attr.brick = brick
         return brick
+
+
+class ActivationDocumentation(_Brick):
+    """Metaclass that documents activation bricks which lack documentation.
+
+    A class without a docstring gets "Elementwise application of the <name>
+    function." and an ``apply`` application method defined without a
+    docstring gets one saying what it computes, so that the many small
+    activation classes need not repeat it. Documentation that is written
+    is kept.
+
+    """
+    def __new__(mcs, name, bases, namespace):
+        function_name = name.lower()
+        if not namespace.get('__doc__'):
+            namespace['__doc__'] = (
+                "Elementwise application of the {} function.".format(
+                    function_name))
+        apply = namespace.get('apply')
+        if isinstance(apply, Application) and not apply.__doc__:
+            apply.__doc__ = _activation_apply_doc.format(function_name)
+        return super().__new__(mcs, name, bases, namespace)
+
+
+_activation_apply_doc = """Apply the {0} function element-wise.
+
+        Parameters
+        ----------
+        input_ : :class:`~aesara.tensor.TensorVariable`
+            The variable to apply the {0} function to, element-wise.
+
+        Returns
+        -------
+        output : :class:`~aesara.tensor.TensorVariable`
+            The input with the activation function applied.
+
+        """
 
 
 class Brick(Annotation, metaclass=_Brick):

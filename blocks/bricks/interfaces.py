@@ -1,10 +1,16 @@
 """Interfaces shared by many bricks: activations, feedforward bricks,
-initializable bricks and bricks that draw random numbers."""
+initializable bricks and bricks that draw random numbers.
+
+:class:`~blocks.bricks.base.ActivationDocumentation` is importable from
+here, where later versions of Blocks defined it.
+
+"""
 import numpy
 from aesara.graph.basic import Variable
 from aesara.tensor.random.utils import RandomStream
 
-from blocks.bricks.base import application, Brick, NoneAllocation
+from blocks.bricks.base import (ActivationDocumentation, application, Brick,
+                                NoneAllocation)
 from blocks.config import config
 
 _KIND_NAMES = {'f': 'floating-point', 'i': 'integer', 'u': 'unsigned integer',
@@ -66,8 +72,22 @@ def check_input(brick, argument, variable, ndim=None, min_ndim=None,
                              where, variable, static_shape[-1], last_dim))
 
 
-class Activation(Brick):
-    """Elementwise application of an activation function."""
+class Activation(Brick, metaclass=ActivationDocumentation):
+    """Elementwise application of an activation function.
+
+    Subclasses implement :meth:`activation`, or override :meth:`apply`
+    with an application method. Those without a docstring are documented
+    by :class:`~blocks.bricks.base.ActivationDocumentation`.
+
+    Examples
+    --------
+    >>> class Cube(Activation):
+    ...     def activation(self, input_):
+    ...         return input_ ** 3
+    >>> Cube.__doc__
+    'Elementwise application of the cube function.'
+
+    """
     @application(inputs=['input_'], outputs=['output'])
     def apply(self, input_):
         """Apply the activation function element-wise.
@@ -109,7 +129,63 @@ class Feedforward(Brick):
     """
 
 
-class Initializable(Brick):
+class RNGMixin:
+    """Gives a class a NumPy random number generator that follows a seed.
+
+    :attr:`rng` is created on first use from :attr:`seed`, which is drawn
+    from the class-level generator :attr:`seed_rng` (seeded with
+    ``config.default_seed``) when not set: a script builds the same
+    generators on every run.
+
+    Attributes
+    ----------
+    seed_rng : :class:`numpy.random.RandomState`
+        Draws the seeds of instances that are not given one.
+    seed : int
+        The seed of :attr:`rng`. Setting another seed discards a generator
+        already created, so that the next use of :attr:`rng` follows the
+        new seed.
+    rng : :class:`numpy.random.RandomState`
+        The generator; may be set directly.
+
+    Examples
+    --------
+    >>> class Noisy(RNGMixin):
+    ...     pass
+    >>> noisy = Noisy()
+    >>> noisy.seed = 3
+    >>> int(noisy.rng.randint(100))
+    24
+
+    """
+    seed_rng = numpy.random.RandomState(config.default_seed)
+
+    @property
+    def seed(self):
+        if getattr(self, '_seed', None) is None:
+            self._seed = int(self.seed_rng.randint(
+                numpy.iinfo(numpy.int32).max))
+        return self._seed
+
+    @seed.setter
+    def seed(self, value):
+        if getattr(self, '_seed', None) is not None and \
+                value is not None and value != self._seed:
+            self.__dict__.pop('_rng', None)
+        self._seed = value
+
+    @property
+    def rng(self):
+        if getattr(self, '_rng', None) is None:
+            self._rng = numpy.random.RandomState(self.seed)
+        return self._rng
+
+    @rng.setter
+    def rng(self, rng):
+        self._rng = rng
+
+
+class Initializable(RNGMixin, Brick):
     """Base class for bricks which push parameter initialization.
 
     Many bricks initialize children which perform a linear transformation,
@@ -145,6 +221,8 @@ class Initializable(Brick):
     """
     has_biases = True
     use_bias = True
+    # Its own generator, so that other users of RNGMixin do not change
+    # the seeds drawn for bricks.
     seed_rng = numpy.random.RandomState(config.default_seed)
 
     def __init__(self, weights_init=None, biases_init=None, use_bias=None,
@@ -162,30 +240,6 @@ class Initializable(Brick):
         self.seed = seed
         if rng is not None:
             self.rng = rng
-
-    @property
-    def seed(self):
-        if getattr(self, '_seed', None) is None:
-            self._seed = int(self.seed_rng.randint(
-                numpy.iinfo(numpy.int32).max))
-        return self._seed
-
-    @seed.setter
-    def seed(self, value):
-        if hasattr(self, '_seed') and self._seed is not None and \
-                value is not None and value != self._seed:
-            self.__dict__.pop('_rng', None)
-        self._seed = value
-
-    @property
-    def rng(self):
-        if getattr(self, '_rng', None) is None:
-            self._rng = numpy.random.RandomState(self.seed)
-        return self._rng
-
-    @rng.setter
-    def rng(self, rng):
-        self._rng = rng
 
     def _push_initialization_config(self):
         for child in self.children:

@@ -181,7 +181,8 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
     update.
 
     Requires the training algorithm to be an instance of
-    :class:`~blocks.algorithms.DifferentiableCostMinimizer`.
+    :class:`~blocks.algorithms.UpdatesAlgorithm` (such as
+    :class:`~blocks.algorithms.GradientDescent`).
 
     """
     def __init__(self, variables, **kwargs):
@@ -235,13 +236,13 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
         self._non_variables.initialize()
 
     def _hand_updates_to_algorithm(self):
-        from blocks.algorithms import DifferentiableCostMinimizer
+        from blocks.algorithms import UpdatesAlgorithm
         algorithm = self.main_loop.algorithm
-        if not isinstance(algorithm, DifferentiableCostMinimizer):
+        if not isinstance(algorithm, UpdatesAlgorithm):
             raise TypeError(
                 "TrainingDataMonitoring {!r}: the training algorithm must be "
-                "a DifferentiableCostMinimizer (e.g. GradientDescent), whose "
-                "function computes the monitored values; got {!r}".format(
+                "an UpdatesAlgorithm (e.g. GradientDescent), whose function "
+                "computes the monitored values; got {!r}".format(
                     self.name, algorithm))
         algorithm.add_updates(self._variables.accumulation_updates)
         algorithm.add_updates(

@@ -6,7 +6,12 @@
   :class:`~blocks.monitoring.aggregation.MonitoredQuantity` for quantities
   computed outside Aesara;
 - :mod:`blocks.monitoring.evaluators`: buffers of accumulators and the
-  :class:`~blocks.monitoring.evaluators.DatasetEvaluator`.
+  :class:`~blocks.monitoring.evaluators.DatasetEvaluator`;
+- :mod:`blocks.monitoring.scores`: classification scores (accuracy,
+  precision, recall, F1, Hamming loss) and the confusion matrix, exactly
+  aggregated over a data stream;
+- :mod:`blocks.monitoring.statistics`: norms, means, ... of parameters,
+  gradients and steps per parameter or brick.
 
 The extensions that write monitored values to the log are in
 :mod:`blocks.extensions.monitoring`.

@@ -32,6 +32,7 @@ Variables without a scheme get :func:`default_aggregation_scheme`.
 """
 from abc import abstractmethod
 
+import numpy
 import aesara
 from aesara import tensor
 from aesara.graph.basic import Variable, graph_inputs
@@ -295,6 +296,98 @@ def concatenate(variable):
     return _simple_aggregation(Concatenate, variable)
 
 
+class Total(AggregationScheme):
+    """Aggregation scheme which sums counts over batches, then reads out.
+
+    The accumulator holds the sum of `counts` over all batches, elementwise
+    (e.g. the confusion matrix of every batch, or numbers of true and false
+    positives); the aggregated value is `readout` applied to that sum.
+    With integer counts the sum is exact, so statistics that are not
+    averages of per-batch values (precision, recall, F1 scores) come out
+    exactly as they would on the whole data set at once.
+
+    Parameters
+    ----------
+    counts : :class:`~aesara.tensor.TensorVariable`
+        The counts of a single batch. Its shape must be the same for every
+        batch; when its static shape is known (see
+        :func:`aesara.tensor.specify_shape`), the accumulator starts as
+        zeros of that shape.
+    readout : callable, optional
+        Maps an Aesara expression for the summed counts to the aggregated
+        value. It is pickled with the monitoring extension: use a
+        module-level function or a picklable object, not a lambda. By
+        default the summed counts are the value.
+
+    Attributes
+    ----------
+    variable : :class:`~aesara.tensor.TensorVariable`
+        ``readout(counts)``: the value on a single batch.
+
+    """
+    def __init__(self, counts, readout=None):
+        if readout is not None and not callable(readout):
+            raise TypeError("Total: readout must be callable, got {!r}"
+                            .format(readout))
+        self.counts = tensor.as_tensor_variable(counts)
+        self.readout = readout
+        super().__init__(self._read(self.counts))
+
+    def _read(self, counts):
+        if self.readout is None:
+            return counts
+        return tensor.as_tensor_variable(self.readout(counts))
+
+    def get_aggregator(self):
+        shape = getattr(self.counts.type, 'shape', None)
+        if shape is None or None in shape:
+            # The shape is known only once a batch is seen.
+            initialized = shared_like(0., name='total_initialized')
+            storage = shared_like(self.counts, name='total_storage')
+            aggregator = _combining_aggregator(
+                self, storage, initialized, storage + self.counts,
+                self.counts)
+        else:
+            storage = aesara.shared(
+                numpy.zeros(shape, dtype=self.counts.dtype),
+                name='total_storage', shape=shape)
+            aggregator = Aggregator(
+                aggregation_scheme=self,
+                initialization_updates=[
+                    (storage, tensor.zeros_like(storage))],
+                accumulation_updates=[(storage, storage + self.counts)],
+                readout_variable=storage)
+        aggregator.readout_variable = self._read(storage)
+        return aggregator
+
+
+def total(counts, readout=None, name=None):
+    """Return ``readout(counts)`` aggregated with :class:`Total`.
+
+    Parameters
+    ----------
+    counts : :class:`~aesara.tensor.TensorVariable`
+        The counts of a single batch, summed over batches.
+    readout : callable, optional
+        Maps the summed counts to the value; see :class:`Total`.
+    name : str, optional
+        The name of the variable (its record name in the log).
+
+    Examples
+    --------
+    >>> from aesara import tensor
+    >>> errors = tensor.lvector('errors')
+    >>> error_count = total(errors.sum(), name='error_count')
+    >>> type(error_count.tag.aggregation_scheme).__name__
+    'Total'
+
+    """
+    scheme = Total(counts, readout)
+    variable = scheme.variable.copy(name=name)
+    variable.tag.aggregation_scheme = scheme
+    return variable
+
+
 def default_aggregation_scheme(variable, use_take_last=False):
     """Choose how to aggregate a variable without an aggregation scheme.
 
@@ -313,8 +406,8 @@ def default_aggregation_scheme(variable, use_take_last=False):
       is True, which gives its value when the last batch was processed.
 
     To aggregate differently, tag the variable with a scheme, e.g. with
-    :func:`mean`, :func:`take_last`, :func:`minimum`, :func:`maximum` or
-    :func:`concatenate`.
+    :func:`mean`, :func:`take_last`, :func:`minimum`, :func:`maximum`,
+    :func:`concatenate` or :func:`total`.
 
     Parameters
     ----------

@@ -115,3 +115,71 @@ def test_updates_setter_checks_its_value():
     assert minimizer.updates[0][0] is counter
     with pytest.raises(TypeError, match="updates must be a list"):
         minimizer.updates = counter
+
+
+@pytest.mark.usefixtures('python_linker')
+def test_updates_algorithm_runs_updates_and_resumes_after_pickling():
+    import pickle
+    import warnings
+
+    import numpy
+
+    from blocks.algorithms import GradientDescent, UpdatesAlgorithm
+    total = shared_floatx(0., name='total')
+    count = shared_floatx(0., name='count')
+    x = tensor.vector('x')
+    algorithm = UpdatesAlgorithm(updates=[(total, total + x.sum())],
+                                 on_unused_sources='warn')
+    algorithm.add_updates({count: count + x.shape[0]})
+    assert algorithm.inputs == [x]
+    assert algorithm.aesara_func_kwargs == {}
+    algorithm.initialize()
+    algorithm.process_batch({'x': numpy.array([1., 2.])})
+    with pytest.warns(UserWarning, match=r"the batch sources \['y'\] are "
+                                         r"not used"):
+        algorithm.process_batch({'x': numpy.array([3.]), 'y': 0})
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        algorithm.process_batch({'x': numpy.array([4.]), 'y': 0})
+    assert float(total.get_value()) == 10. and count.get_value() == 4
+    copy = pickle.loads(pickle.dumps(algorithm))
+    assert copy._function is None
+    copy.process_batch({'x': numpy.array([5.])})
+    copy_total = [variable for variable, _ in copy.updates][0]
+    assert float(copy_total.get_value()) == 15.
+    with pytest.raises(ValueError, match=r"UpdatesAlgorithm: the batch does "
+                                         r"not provide the sources \['x'\]"):
+        copy.process_batch({'y': 0})
+    cost, weights = make_cost()
+    descent = GradientDescent(cost=cost, parameters=[weights],
+                              updates=[(total, total + 1)],
+                              on_unused_sources='ignore')
+    assert isinstance(descent, UpdatesAlgorithm)
+    assert descent.updates[0][0] is total
+    assert descent.on_unused_sources == 'ignore'
+
+
+@pytest.mark.parametrize('kwargs, error, message', [
+    ({'on_unused_sources': 'loud'}, ValueError,
+     r"UpdatesAlgorithm: on_unused_sources must be one of \['raise', "
+     r"'warn', 'ignore'\], got 'loud'"),
+    ({'aesara_func_kwargs': {'updates': []}}, ValueError,
+     r"aesara_func_kwargs must not contain \['updates'\]"),
+    ({'aesara_func_kwargs': 'FAST_RUN'}, TypeError,
+     r"aesara_func_kwargs must be a dict"),
+    ({'updates': 3}, TypeError, r"updates must be a list of"),
+])
+def test_updates_algorithm_checks_its_arguments(kwargs, error, message):
+    from blocks.algorithms import UpdatesAlgorithm
+    with pytest.raises(error, match=message):
+        UpdatesAlgorithm(**kwargs)
+
+
+def test_updates_algorithm_refuses_updating_a_variable_twice():
+    from blocks.algorithms import UpdatesAlgorithm
+    total = shared_floatx(0., name='total')
+    algorithm = UpdatesAlgorithm(updates=[(total, total + 1),
+                                          (total, total + 2)])
+    with pytest.raises(ValueError, match=r"the shared variables \['total'\] "
+                                         r"are updated more than once"):
+        algorithm.initialize()

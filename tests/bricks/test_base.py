@@ -406,3 +406,32 @@ def test_get_dim_without_information():
 
 def test_repr_shows_name():
     assert 'name=linear' in repr(Linear())
+
+
+def test_lazy_none_is_the_class_of_the_placeholders():
+    import pickle
+    from blocks.bricks.base import LazyNone
+    assert isinstance(NoneAllocation, LazyNone)
+    assert isinstance(NoneInitialization, LazyNone)
+    assert not LazyNone('Unset') and repr(LazyNone('Unset')) == 'Unset'
+    assert pickle.loads(pickle.dumps(NoneAllocation)) is NoneAllocation
+
+
+def test_copy_and_tag_names_annotates_and_gives_the_role():
+    from blocks.bricks.base import copy_and_tag
+    brick = TestBrick(3, name='test')
+    x = tensor.vector('x')
+    x.tag.roles = [COST]
+    call = ApplicationCall(brick.apply)
+    copy = copy_and_tag(x, brick, call, INPUT, 'apply', 'x')
+    assert copy is not x and copy.name == 'test_apply_x'
+    assert copy.tag.name == 'x'
+    assert copy.tag.annotations == [brick, call]
+    assert has_roles(copy, [INPUT])
+    # The original's tag is left alone.
+    assert x.tag.roles == [COST]
+    assert not getattr(x.tag, 'annotations', [])
+    applied = brick.apply(x)
+    [tagged_input] = VariableFilter(roles=[INPUT])(
+        ComputationGraph(applied).variables)
+    assert tagged_input.name == copy.name

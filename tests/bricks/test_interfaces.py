@@ -131,3 +131,52 @@ def test_random_stream_and_seed():
     other = Noisy()
     other.aesara_rng = stream
     assert other.aesara_rng is stream
+
+
+def test_rng_mixin_follows_the_seed():
+    from blocks.bricks import RNGMixin
+
+    class Drawing(RNGMixin):
+        pass
+
+    first, second = Drawing(), Drawing()
+    assert first.seed != second.seed
+    first.seed = second.seed = 7
+    assert first.rng.randint(1000) == second.rng.randint(1000)
+    generator = first.rng
+    first.seed = 7
+    assert first.rng is generator
+    first.seed = 8
+    assert first.rng is not generator
+    assert first.rng.randint(1000) == \
+        numpy.random.RandomState(8).randint(1000)
+    first.rng = numpy.random.RandomState(1)
+    assert first.rng.randint(1000) == \
+        numpy.random.RandomState(1).randint(1000)
+    assert issubclass(Initializable, RNGMixin)
+
+
+def test_activation_documentation_documents_only_what_is_undocumented():
+    from blocks.bricks import ActivationDocumentation
+    from blocks.bricks.base import application
+    from blocks.bricks.interfaces import ActivationDocumentation as same
+    assert same is ActivationDocumentation
+    assert type(Activation) is ActivationDocumentation
+
+    class Cube(Activation):
+        @application(inputs=['input_'], outputs=['output'])
+        def apply(self, input_):
+            return input_ ** 3
+
+    class Square(Activation):
+        """Squares."""
+        def activation(self, input_):
+            return input_ ** 2
+
+    assert Cube.__doc__ == 'Elementwise application of the cube function.'
+    assert Cube.apply.__doc__.startswith(
+        'Apply the cube function element-wise.')
+    assert Square.__doc__ == 'Squares.'
+    assert Tanh.__doc__ == 'Elementwise application of the tanh function.'
+    x = tensor.vector('x')
+    assert Cube(name='cube').apply(x).name == 'cube_apply_output'

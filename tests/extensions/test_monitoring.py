@@ -102,7 +102,7 @@ def test_training_data_monitoring_aggregates_batches_before_updates():
     assert log[6]['epoch_cost'] < log[3]['epoch_cost']
 
 
-def test_training_data_monitoring_needs_a_cost_minimizer():
+def test_training_data_monitoring_needs_an_updates_algorithm():
     features, targets, weights, cost = regression_model()
     monitoring = TrainingDataMonitoring([cost], before_training=False,
                                         after_epoch=True)
@@ -112,7 +112,7 @@ def test_training_data_monitoring_needs_a_cost_minimizer():
                          extensions=[monitoring])
     with pytest.raises(TypeError, match="TrainingDataMonitoring "
                        "'TrainingDataMonitoring': the training algorithm "
-                       "must be a DifferentiableCostMinimizer") as excinfo:
+                       "must be an UpdatesAlgorithm") as excinfo:
         main_loop.run()
     assert any('before_training' in note
                for note in excinfo.value.__notes__)

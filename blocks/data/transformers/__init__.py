@@ -1,7 +1,8 @@
 """Transformers: streams that change the data of other streams.
 
 Wrap a data stream in transformers to reshape, convert, batch, pad, select
-or rename its data::
+or rename its data, or to augment it at random
+(:mod:`~blocks.data.transformers.augmentation`)::
 
     stream = Flatten(DataStream.default_stream(
         mnist, iteration_scheme=SequentialScheme(mnist.num_examples, 256)))
@@ -13,6 +14,9 @@ middle of an epoch (provided the functions given to :class:`Mapping` and
 """
 from blocks.data.transformers.arrays import (
     Cast, Flatten, ForceFloatX, ScaleAndShift)
+from blocks.data.transformers.augmentation import (
+    AddGaussianNoise, AddSaltAndPepper, MultiHot, OneHot, RandomCrop,
+    RandomFlip)
 from blocks.data.transformers.base import (
     AgnosticSourcewiseTransformer, AgnosticTransformer, Filter, Mapping,
     SourcewiseTransformer, Transformer)
@@ -22,4 +26,6 @@ from blocks.data.transformers.sources import FilterSources, Merge, Rename
 __all__ = ('Transformer', 'AgnosticTransformer', 'SourcewiseTransformer',
            'AgnosticSourcewiseTransformer', 'Mapping', 'Filter', 'Flatten',
            'Cast', 'ScaleAndShift', 'ForceFloatX', 'Batch', 'Unpack',
-           'Padding', 'FilterSources', 'Rename', 'Merge')
+           'Padding', 'FilterSources', 'Rename', 'Merge', 'AddGaussianNoise',
+           'AddSaltAndPepper', 'RandomFlip', 'RandomCrop', 'OneHot',
+           'MultiHot')

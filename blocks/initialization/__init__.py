@@ -6,6 +6,15 @@ generator, and its :meth:`initialize` method writes such an array into a
 shared variable. Arrays have the dtype ``aesara.config.floatX`` and, for a
 given generator state, always the same values.
 
+The schemes of the spec are defined here; the others are in sub-modules
+and importable from here too:
+
+- :mod:`blocks.initialization.scaled`: schemes scaled by the fan-in and
+  fan-out (Glorot/Xavier, He/Kaiming, LeCun, brainstorm's
+  ``DenseSqrtFanIn`` and ``DenseSqrtFanInOut``);
+- :mod:`blocks.initialization.recurrent`: :class:`EchoState`,
+  :class:`RandomWalk` and :class:`LstmOptInit`.
+
 >>> import numpy
 >>> from blocks.utils import shared_floatx_nans
 >>> weights = shared_floatx_nans((2, 3))
@@ -573,3 +582,20 @@ class SparseND(Sparse):
                 'sparse_init={!r})'.format(self.axis, self.num_init,
                                            self.weights_init,
                                            self.sparse_init))
+
+
+# The sub-modules build on the classes above.
+from blocks.initialization.scaled import (  # noqa: E402
+    fans, VarianceScaling, GlorotUniform, GlorotNormal, XavierUniform,
+    XavierNormal, HeUniform, HeNormal, KaimingUniform, KaimingNormal,
+    LeCunUniform, LeCunNormal, DenseSqrtFanIn, DenseSqrtFanInOut)
+from blocks.initialization.recurrent import (  # noqa: E402
+    EchoState, RandomWalk, LstmOptInit)
+
+__all__ = ['NdarrayInitialization', 'Constant', 'IsotropicGaussian',
+           'Uniform', 'Identity', 'Orthogonal', 'Sparse', 'SparseND', 'fans',
+           'VarianceScaling', 'GlorotUniform', 'GlorotNormal',
+           'XavierUniform', 'XavierNormal', 'HeUniform', 'HeNormal',
+           'KaimingUniform', 'KaimingNormal', 'LeCunUniform', 'LeCunNormal',
+           'DenseSqrtFanIn', 'DenseSqrtFanInOut', 'EchoState', 'RandomWalk',
+           'LstmOptInit']
