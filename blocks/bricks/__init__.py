@@ -6,12 +6,14 @@ the families (:mod:`~blocks.bricks.simple`, :mod:`~blocks.bricks.sequences`,
 
 """
 from blocks.bricks.base import application, Brick, lazy
+from blocks.bricks.bn import (BatchNormalization, BatchNormalizedMLP,
+                              LayerNormalization, SpatialBatchNormalization)
 from blocks.bricks.interfaces import (Activation, Feedforward, Initializable,
                                       LinearLike, Random)
 from blocks.bricks.sequences import Sequence, FeedforwardSequence, MLP
 from blocks.bricks.simple import (Linear, Bias, Maxout, LinearMaxout,
                                   Identity, Tanh, Logistic, Softplus,
-                                  Rectifier, LeakyRectifier, Softmax,
+                                  Rectifier, LeakyRectifier, PReLU, Softmax,
                                   NDimensionalSoftmax)
 from blocks.roles import (INPUT, OUTPUT, PARAMETER, WEIGHT, BIAS, FILTER,
                           AUXILIARY, COST)
@@ -20,6 +22,9 @@ __all__ = ['application', 'Brick', 'lazy', 'Activation', 'Feedforward',
            'Initializable', 'LinearLike', 'Random', 'Sequence',
            'FeedforwardSequence', 'MLP', 'Linear', 'Bias', 'Maxout',
            'LinearMaxout', 'Identity', 'Tanh', 'Logistic', 'Softplus',
-           'Rectifier', 'LeakyRectifier', 'Softmax', 'NDimensionalSoftmax',
+           'Rectifier', 'LeakyRectifier', 'PReLU', 'Softmax',
+           'NDimensionalSoftmax', 'BatchNormalization',
+           'SpatialBatchNormalization', 'BatchNormalizedMLP',
+           'LayerNormalization',
            'INPUT', 'OUTPUT', 'PARAMETER', 'WEIGHT', 'BIAS', 'FILTER',
            'AUXILIARY', 'COST']
