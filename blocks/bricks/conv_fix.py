@@ -1,4 +1,4 @@
-"""A correction to Aesara 2.9.4's CPU convolution, applied by ``import blocks``.
+"""Correct Aesara 2.9.4's CPU convolution; ``import blocks`` applies it.
 
 On the CPU, Aesara rewrites the abstract convolution that
 :func:`aesara.tensor.nnet.conv2d` builds into ``CorrMM`` (im2col followed by

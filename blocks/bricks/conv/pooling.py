@@ -153,8 +153,9 @@ class Pooling(Initializable, Feedforward):
         check_input(self, 'input_', input_, min_ndim=2)
         pooling_size, step, padding = self._check_configuration()
         self._output_image_size(input_.type.shape[-2:])
-        return pool_2d(input_, ws=pooling_size, ignore_border=self.ignore_border,
-                       stride=step, pad=padding, mode=self.mode)
+        return pool_2d(input_, ws=pooling_size,
+                       ignore_border=self.ignore_border, stride=step,
+                       pad=padding, mode=self.mode)
 
     def get_dim(self, name):
         if self.input_dim is None:
