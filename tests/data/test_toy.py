@@ -46,8 +46,9 @@ def test_the_seed_decides_the_examples_and_noise_moves_them():
     difference = first.indexables[0] - clean.indexables[0]
     assert 0.05 < difference.std() < 0.2
     noisy_roll = SwissRoll(num_examples=500, noise=0.5, seed=1)
+    clean_roll = SwissRoll(num_examples=500, seed=1)
     assert not numpy.allclose(noisy_roll.indexables[0],
-                              SwissRoll(num_examples=500, seed=1).indexables[0])
+                              clean_roll.indexables[0])
 
 
 def test_toy_datasets_stream_and_pickle():
