@@ -23,6 +23,7 @@ __all__ = ['Convolutional', 'ConvolutionalTranspose', 'Flattener',
 
 BORDER_MODES = ('valid', 'full', 'half')
 
+
 class InputCheck(Op):
     """Return the input unchanged, or raise a ValueError if a condition fails.
 
