@@ -9,3 +9,9 @@ _blas.configure_blas()
 _blas.configure_cxxflags()
 
 __version__ = '0.3.0.dev0'
+
+# Aesara 2.9.4 cannot compile a convolution on the CPU without this
+# correction; it does nothing once Aesara's own code works.
+from blocks.bricks import conv_fix  # noqa: E402
+
+conv_fix.correct_corrmm()

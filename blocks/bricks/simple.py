@@ -1,4 +1,6 @@
 """Simple bricks: linear transformations, maxout and activations."""
+import numbers
+
 import numpy
 from aesara import tensor
 from aesara.tensor.math import softplus
@@ -9,6 +11,7 @@ from blocks.bricks.cost import check_categorical_targets
 from blocks.bricks.interfaces import (Activation, Feedforward, LinearLike,
                                       Initializable, check_input)
 from blocks.bricks.wrappers import WithExtraDims
+from blocks.initialization import Constant
 from blocks.roles import add_role, WEIGHT, BIAS
 from blocks.utils import shared_floatx_nans
 
@@ -429,3 +432,111 @@ class NDimensionalSoftmax(Softmax):
 
     """
     decorators = [WithExtraDims()]
+
+
+class PReLU(Initializable, Feedforward):
+    r"""Parametric rectifier: a rectifier with a learned slope per feature.
+
+    .. math:: f(x_i) = \max(x_i, 0) + a_i \min(x_i, 0)
+
+    as in [HZRS15]_: each feature (each channel of images) :math:`i` has
+    its own slope :math:`a_i` for negative inputs.
+
+    .. [HZRS15] Kaiming He, Xiangyu Zhang, Shaoqing Ren and Jian Sun,
+       *Delving deep into rectifiers: surpassing human-level performance on
+       ImageNet classification*, ICCV (2015).
+
+    Parameters
+    ----------
+    input_dim : int or tuple
+        An int: the length of the last axis of the input, one slope per
+        element. A tuple ``(channels, rows, columns)``: the input is a
+        batch of images, one slope per channel.
+    slopes_init : :class:`~blocks.initialization.NdarrayInitialization`
+        Initializes the slopes; ``Constant(0.25)`` by default, as in the
+        paper.
+
+    Notes
+    -----
+    The slopes (``slopes``, shape ``(input_dim,)`` or ``(channels,)``) have
+    the role PARAMETER only: the paper advises against weight decay on
+    them, and decay selected by the role WEIGHT leaves them alone.
+
+    Examples
+    --------
+    >>> from aesara import tensor
+    >>> prelu = PReLU(input_dim=2)
+    >>> prelu.initialize()
+    >>> x = tensor.matrix('x')
+    >>> prelu.apply(x).eval({x: [[-4., 4.]]})
+    array([[-1.,  4.]])
+
+    """
+    has_biases = False
+
+    @lazy(allocation=['input_dim'])
+    def __init__(self, input_dim, slopes_init=None, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim = input_dim
+        self.slopes_init = slopes_init
+
+    def _num_slopes(self):
+        if isinstance(self.input_dim, numbers.Integral):
+            return int(self.input_dim)
+        return int(tuple(self.input_dim)[0])
+
+    def _allocate(self):
+        slopes = shared_floatx_nans((self._num_slopes(),), name='slopes')
+        self.parameters.append(slopes)
+
+    def _initialize(self):
+        slopes_init = self.slopes_init
+        if slopes_init is None:
+            slopes_init = Constant(0.25)
+        slopes_init.initialize(self.parameters[0], self.rng)
+
+    @application(inputs=['input_'], outputs=['output'])
+    def apply(self, input_):
+        """Apply the parametric rectifier.
+
+        Parameters
+        ----------
+        input_ : :class:`~aesara.tensor.TensorVariable`
+            ``(..., input_dim)`` for an int ``input_dim``, ``(batch,
+            channels, rows, columns)`` for a tuple.
+
+        Returns
+        -------
+        output : :class:`~aesara.tensor.TensorVariable`
+            Of the same shape.
+
+        """
+        slopes, = self.parameters
+        if isinstance(self.input_dim, numbers.Integral):
+            check_input(self, 'input_', input_, min_ndim=1, dtype_kinds='f',
+                        last_dim=self.input_dim)
+        else:
+            ndim = len(tuple(self.input_dim)) + 1
+            check_input(self, 'input_', input_, ndim=ndim, dtype_kinds='f')
+            channels = input_.type.shape[1]
+            if channels is not None and channels != self._num_slopes():
+                raise ValueError(
+                    "{}.apply: argument 'input_' has {} channels (static "
+                    "shape {}), expected input_dim[0]={}".format(
+                        self.path_or_name(), channels, input_.type.shape,
+                        self._num_slopes()))
+            slopes = slopes.dimshuffle(*(['x', 0] + ['x'] * (ndim - 2)))
+        return tensor.maximum(input_, 0) + slopes * tensor.minimum(input_, 0)
+
+    def get_dim(self, name):
+        if name in ('input_', 'output'):
+            return self.input_dim
+        return super().get_dim(name)
+
+    def _get_output_dim(self):
+        return self.input_dim
+
+    def _set_output_dim(self, value):
+        self.input_dim = value
+
+    output_dim = property(_get_output_dim, _set_output_dim)

@@ -12,8 +12,8 @@ from numpy.testing import assert_allclose
 
 from blocks.bricks import (Bias, Identity, LeakyRectifier, Linear,
                            LinearMaxout, Logistic, Maxout,
-                           NDimensionalSoftmax, Rectifier, Softmax, Softplus,
-                           Tanh)
+                           NDimensionalSoftmax, PReLU, Rectifier, Softmax,
+                           Softplus, Tanh)
 from blocks.initialization import Constant
 from blocks.roles import BIAS, PARAMETER, WEIGHT, has_roles
 
@@ -337,3 +337,34 @@ def test_ndimensional_softmax_with_too_few_dimensions():
                                          r"dimension\(s\), but extra_ndim=2 "
                                          r"needs more"):
         NDimensionalSoftmax().apply(tensor.matrix(), extra_ndim=2)
+
+
+def test_prelu_has_a_slope_per_feature_or_channel():
+    matrix, images = tensor.matrix('matrix'), tensor.tensor4('images')
+    features = PReLU(input_dim=3, name='features')
+    channels = PReLU(input_dim=(2, 3, 3), slopes_init=Constant(0.5),
+                     name='channels')
+    for brick in (features, channels):
+        brick.initialize()
+    features.parameters[0].set_value(numpy.array([0., 0.5, -1.],
+                                                 dtype=FLOATX))
+    function = aesara.function(
+        [matrix, images], [features.apply(matrix), channels.apply(images)],
+        mode='FAST_COMPILE')
+    matrix_value = numpy.array([[-2., -2., -2.], [3., 3., 3.]], dtype=FLOATX)
+    images_value = numpy.linspace(-1, 1, 36).reshape((2, 2, 3, 3)).astype(
+        FLOATX)
+    by_feature, by_channel = function(matrix_value, images_value)
+    assert_allclose(by_feature, [[0., -1., 2.], [3., 3., 3.]])
+    assert_allclose(by_channel, numpy.where(images_value > 0, images_value,
+                                            0.5 * images_value))
+    slopes, = channels.parameters
+    assert slopes.get_value().shape == (2,)
+    assert has_roles(slopes, [PARAMETER]) and not has_roles(slopes, [WEIGHT])
+    with pytest.raises(ValueError, match=r"/channels.apply: argument "
+                       r"'input_' has 3 channels"):
+        channels.apply(tensor.tensor(dtype=FLOATX,
+                                     shape=(None, 3, None, None)))
+    with pytest.raises(ValueError, match="/features.apply: argument "
+                       "'input_': dimension mismatch"):
+        features.apply(tensor.tensor(dtype=FLOATX, shape=(None, 4)))
