@@ -11,7 +11,15 @@ _blas.configure_cxxflags()
 __version__ = '0.3.0.dev0'
 
 # Aesara 2.9.4 cannot compile a convolution on the CPU without this
-# correction; it does nothing once Aesara's own code works.
-from blocks.bricks import conv_fix  # noqa: E402
+# correction of its CorrMM Op; it is applied when Aesara's module is first
+# imported (now if it is already), and does nothing once Aesara's own code
+# works (see blocks.bricks.conv_fix).
+from blocks import _post_import  # noqa: E402
 
-conv_fix.correct_corrmm()
+
+def _correct_corrmm(module):
+    from blocks._corrmm import correct_corrmm
+    correct_corrmm(module.CorrMM)
+
+
+_post_import.when_imported('aesara.tensor.nnet.corr', _correct_corrmm)
