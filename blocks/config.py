@@ -203,4 +203,7 @@ config.add_config('max_blob_size', type_=int, default=4096,
 config.add_config('temp_dir', type_=str, default=None,
                   env_var='BLOCKS_TEMPDIR')
 config.add_config('data_path', type_=str, env_var='BLOCKS_DATA_PATH')
+config.add_config('plot_server_url', type_=str,
+                  default='http://localhost:5006/',
+                  env_var='BLOCKS_PLOT_SERVER_URL')
 config.load_yaml()

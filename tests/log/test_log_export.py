@@ -78,7 +78,8 @@ def test_csv_round_trip(log, tmp_path):
         header = next(csv.reader(source))
     assert header == ['iteration', 'batch_size', 'cost', 'model',
                       'test_cost']
-    frame = pandas.read_csv(path, index_col='iteration')
+    frame = pandas.read_csv(path, index_col='iteration',
+                            float_precision='round_trip')
     assert_frame_matches_log(frame)
     # Floats are written in full: the float32 1/3 reads back exactly.
     assert frame.loc[3, 'cost'] == float(numpy.float32(1 / 3))
