@@ -189,8 +189,10 @@ class PlotData:
 
         """
         with self._lock:
-            for name, value in row.items():
-                value = numeric_value(value)
+            names = ([name for name in self._points if name in row]
+                     if self._fixed else list(row))
+            for name in names:
+                value = numeric_value(row[name])
                 if value is not None:
                     self._add_point(name, time, value)
 

@@ -158,7 +158,9 @@ class PlotServer:
         _quiet_library_loggers()
         if self.port == 0:
             # The allowed websocket origins name the port: pick it now.
-            with socket.socket() as probe:
+            family = socket.AF_INET6 if ':' in self.address else \
+                socket.AF_INET
+            with socket.socket(family) as probe:
                 probe.bind((self.address, 0))
                 self.port = probe.getsockname()[1]
         ready = threading.Event()
