@@ -101,18 +101,24 @@ class LiveSession:
 
     def update(self):
         """Add the new figures and stream the new points."""
-        groups = self.data.groups
-        for group in groups[len(self.layout.children):]:
-            plot, sources = make_figure(group)
-            self.layout.children.append(plot)
-            self.sources.update(sources)
-        for name, (times, values) in self.data.points_since(
-                self.counts).items():
-            source = self.sources.get(name)
-            if source is None:
-                continue
-            source.stream({'x': times, 'y': values})
-            self.counts[name] = self.counts.get(name, 0) + len(times)
+        # Sent to the browser as one message once done: the figures change
+        # together.
+        self.document.hold('combine')
+        try:
+            groups = self.data.groups
+            for group in groups[len(self.layout.children):]:
+                plot, sources = make_figure(group)
+                self.layout.children.append(plot)
+                self.sources.update(sources)
+            for name, (times, values) in self.data.points_since(
+                    self.counts).items():
+                source = self.sources.get(name)
+                if source is None:
+                    continue
+                source.stream({'x': times, 'y': values})
+                self.counts[name] = self.counts.get(name, 0) + len(times)
+        finally:
+            self.document.unhold()
 
 
 def static_layout(data, width=None, height=None, toolbar=True):

@@ -117,8 +117,9 @@ def test_plot_page_shows_the_channels_and_updates_live(trained, capsys):
     # The same page, never reloaded, caught up with the end of training.
     records = cost_records(main_loop.log)
     assert len(records) == NUM_BATCHES
-    state = bokeh_state(probe.page, 'state.points.cost == {}'.format(
-        len(records)), timeout=10)
+    state = bokeh_state(probe.page, 'state.points.cost == {0} && '
+                        'state.points.a == {0}'.format(len(records)),
+                        timeout=10)
     assert state is not None, 'the page did not update'
     assert state['points'] == {'cost': NUM_BATCHES, 'a': NUM_BATCHES}
     assert probe.page.evaluate(
@@ -150,8 +151,8 @@ def test_resumed_run_serves_the_whole_history(trained, browser, capsys):
         capsys.readouterr().out
     page = browser.open(plot.url)
     try:
-        state = bokeh_state(page, 'state.points.cost == {}'.format(
-            NUM_BATCHES))
+        state = bokeh_state(page, 'state.points.cost == {0} && '
+                            'state.points.a == {0}'.format(NUM_BATCHES))
     finally:
         page.close()
     assert state is not None

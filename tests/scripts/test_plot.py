@@ -88,7 +88,8 @@ def test_live_page_follows_a_run_in_another_process(browser, tmp_path):
         title = 'live.sqlite {}'.format(Path(ready).read_text()[:8])
         page = browser.open('http://localhost:{}/{}'.format(
             port, title.replace('.', '-').replace(' ', '-')))
-        state = bokeh_state(page, 'state.points.cost == {}'.format(PAUSE_AT))
+        state = bokeh_state(page, 'state.points.cost == {} && '
+                            'state.points.test_cost == 1'.format(PAUSE_AT))
         assert state is not None
         assert state['title'] == title
         # Every numeric record, in the order first met; _private is not.
@@ -98,8 +99,9 @@ def test_live_page_follows_a_run_in_another_process(browser, tmp_path):
         Path(go).touch()
         assert writer.wait(60) == 0
         # The page was not reloaded: it updated itself.
-        state = bokeh_state(page, 'state.points.cost == {}'.format(
-            NUM_BATCHES), timeout=15)
+        state = bokeh_state(page, 'state.points.cost == {} && '
+                            'state.points.test_cost == 2'.format(
+                                NUM_BATCHES), timeout=15)
         assert state is not None, 'the page did not update'
         assert state['points'] == {'test_cost': 2, 'cost': NUM_BATCHES}
     finally:
