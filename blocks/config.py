@@ -211,4 +211,7 @@ config.add_config('checkpoint_key', type_=str,
                   env_var='BLOCKS_CHECKPOINT_KEY')
 config.add_config('max_member_size', type_=int, default=2 ** 30,
                   env_var='BLOCKS_MAX_MEMBER_SIZE')
+config.add_config('plot_server_url', type_=str,
+                  default='http://localhost:5006/',
+                  env_var='BLOCKS_PLOT_SERVER_URL')
 config.load_yaml()

@@ -278,3 +278,62 @@ class Model(AbstractModel, ComputationGraph):
 
     def get_top_bricks(self) -> List[Brick]:
         return list(self.top_bricks)
+
+    def summary(self, input_shapes=None) -> str:
+        """Return a table of the model's bricks and parameters, as text.
+
+        Every brick is listed by path, depth-first from the top bricks,
+        with its class; under it, each of its parameters with its roles,
+        shape and number of values. The table ends with the total number
+        of trainable parameters (and of the values of other shared
+        variables, such as population statistics, if there are any).
+
+        Parameters
+        ----------
+        input_shapes : dict, optional
+            Maps the name of each input of the graph to a shape, e.g.
+            ``{'features': (10, 784)}``. When given, the shapes of the
+            outputs of every application call are listed too (computed on
+            zeros by a function compiled without C code).
+
+        Returns
+        -------
+        str
+
+        Raises
+        ------
+        ValueError
+            If `input_shapes` lacks an input or gives it the wrong number
+            of dimensions.
+
+        Examples
+        --------
+        >>> from aesara import tensor
+        >>> from blocks.bricks import MLP, Tanh, Softmax
+        >>> mlp = MLP([Tanh(), Softmax()], [4, 3, 2])
+        >>> model = Model(mlp.apply(tensor.matrix('features')))
+        >>> print(model.summary({'features': (10, 4)}))
+        Brick / parameter  Type / roles  Shape    Parameters
+        ----------------------------------------------------
+        /mlp               MLP
+          apply()          output        (10, 2)
+        /mlp/linear_0      Linear
+          apply()          output        (10, 3)
+          .W               WEIGHT        (4, 3)           12
+          .b               BIAS          (3,)              3
+        /mlp/tanh          Tanh
+          apply()          output        (10, 3)
+        /mlp/linear_1      Linear
+          apply()          output        (10, 2)
+          .W               WEIGHT        (3, 2)            6
+          .b               BIAS          (2,)              2
+        /mlp/softmax       Softmax
+          apply()          output        (10, 2)
+        ----------------------------------------------------
+        Trainable parameters: 23 in 4 arrays
+
+        """
+        # Imported here: the summary compiles functions, which the model
+        # itself never does.
+        from blocks.summary import model_summary
+        return model_summary(self, input_shapes)

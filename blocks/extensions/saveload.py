@@ -57,8 +57,8 @@ class Checkpoint(SimpleExtension):
     while saving leaves the previous checkpoint intact.
 
     Makes a ``saved_to`` (:data:`SAVED_TO`) record in the log: the tuple
-    of paths saved to at this iteration, with None for a save that failed
-    (whose error propagates and stops training).
+    of paths saved to at this iteration, each once, with None for a save
+    that failed (whose error propagates and stops training).
 
     Parameters
     ----------
@@ -212,10 +212,13 @@ directory '/no/such/directory' does not exist
                          .format(self.name, path))
             raise
         finally:
-            already_saved_to = self.main_loop.log.current_row.get(SAVED_TO,
-                                                                  ())
-            self.main_loop.log.current_row[SAVED_TO] = (
-                tuple(already_saved_to) + tuple(saved))
+            # Saved again at the same iteration (e.g. after the last epoch
+            # and after training): each path is listed once.
+            saved_to = tuple(self.main_loop.log.current_row.get(SAVED_TO, ()))
+            for saved_path in saved:
+                if saved_path is None or saved_path not in saved_to:
+                    saved_to += (saved_path,)
+            self.main_loop.log.current_row[SAVED_TO] = saved_to
 
 
 class Load(TrainingExtension):

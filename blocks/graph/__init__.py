@@ -291,6 +291,24 @@ class ComputationGraph:
                             for var, value_holder in zip(role_variables,
                                                          value_holders)])
 
+    def to_dot(self, collapse=True):
+        """Return the graph as Graphviz DOT text, a cluster per brick.
+
+        See :func:`blocks.graph.drawing.to_dot`.
+
+        """
+        from blocks.graph.drawing import to_dot
+        return to_dot(self, collapse)
+
+    def draw(self, path, collapse=True):
+        """Render the graph to an SVG, PNG or PDF file with Graphviz.
+
+        See :func:`blocks.graph.drawing.draw`.
+
+        """
+        from blocks.graph.drawing import draw
+        draw(self, path, collapse)
+
     def has_inputs(self, variable):
         """Check if a variable depends on input variables.
 

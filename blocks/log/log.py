@@ -14,10 +14,15 @@ its :attr:`~TrainingLogBase.status`.
 {'cost': 1.5}
 
 """
+import csv
 import numbers
+import os
+import tempfile
 from abc import abstractmethod
 from collections.abc import MutableMapping
 from uuid import UUID, uuid4
+
+import numpy
 
 
 def default_status():
@@ -148,6 +153,148 @@ class TrainingLogBase(MutableMapping):
             raise IndexError("{}: no epoch has ended yet, so there is no last "
                              "epoch row".format(type(self).__name__))
         return self[epoch_ends[-1]]
+
+    def rows(self, start=0):
+        """Iterate over the stored rows from an iteration on.
+
+        Parameters
+        ----------
+        start : int, optional
+            The first iteration to include, 0 by default.
+
+        Yields
+        ------
+        (int, dict)
+            The iteration number and a copy of its row, in the order of
+            the iterations.
+
+        Examples
+        --------
+        >>> log = TrainingLog()
+        >>> log[0]['cost'], log[2]['cost'] = 2.0, 1.5
+        >>> list(log.rows(start=1))
+        [(2, {'cost': 1.5})]
+
+        """
+        start = self._check_time(start)
+        for time in self:
+            if time >= start:
+                row = self[time]
+                to_dict = getattr(row, 'to_dict', None)
+                yield time, (to_dict() if to_dict is not None
+                             else dict(row))
+
+    def to_dataframe(self, records=None):
+        """Return the log as a :class:`pandas.DataFrame`.
+
+        Needs pandas, an optional dependency of Blocks.
+
+        Parameters
+        ----------
+        records : list of str, optional
+            The records to include, in this order; all of them by default
+            (those whose name starts with an underscore excepted), sorted
+            by name.
+
+        Returns
+        -------
+        :class:`pandas.DataFrame`
+            One row per iteration that has a row in the log, indexed by
+            the iteration number (the index is named ``iteration``); one
+            column per record, with NaN where an iteration lacks the
+            record.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed.
+
+        Examples
+        --------
+        >>> log = TrainingLog()
+        >>> log[0]['test_cost'] = 2.5
+        >>> log[1]['cost'], log[2]['cost'] = 2.0, 1.5
+        >>> print(log.to_dataframe())
+                   cost  test_cost
+        iteration...
+        0           NaN        2.5
+        1           2.0        NaN
+        2           1.5        NaN
+
+        """
+        try:
+            import pandas
+        except ImportError as exc:
+            raise ImportError("{}.to_dataframe needs pandas: pip install "
+                              "pandas (or blocks[plot])"
+                              .format(type(self).__name__)) from exc
+        times, rows = [], []
+        for time, row in self.rows():
+            times.append(time)
+            rows.append(row)
+        columns = self._columns(rows, records)
+        index = pandas.Index(times, name='iteration', dtype='int64')
+        return pandas.DataFrame.from_records(
+            [[row.get(name, numpy.nan) for name in columns]
+             for row in rows], index=index, columns=columns)
+
+    def to_csv(self, path, records=None):
+        """Write the log to a CSV file, without pandas.
+
+        The first column is ``iteration``; each record has a column (see
+        :meth:`to_dataframe` for `records`). An iteration that lacks a
+        record has an empty cell; values that are not numbers or strings
+        are written as their ``str``. The file is written to a temporary
+        name and renamed into place.
+
+        Parameters
+        ----------
+        path : str
+            The file to write.
+        records : list of str, optional
+            The records to write; all of them by default.
+
+        """
+        rows = list(self.rows())
+        columns = self._columns([row for _, row in rows], records)
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        handle, temporary = tempfile.mkstemp(dir=directory, suffix='.csv')
+        try:
+            with os.fdopen(handle, 'w', newline='') as destination:
+                writer = csv.writer(destination)
+                writer.writerow(['iteration'] + columns)
+                for time, row in rows:
+                    writer.writerow([time] + [_csv_cell(row.get(name))
+                                              for name in columns])
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+
+    def _columns(self, rows, records):
+        if records is not None:
+            if isinstance(records, str) or not all(
+                    isinstance(record, str) for record in records):
+                raise TypeError("{}: records must be a list of record names, "
+                                "got {!r}".format(type(self).__name__,
+                                                  records))
+            return list(records)
+        names = set()
+        for row in rows:
+            names.update(name for name in row if not name.startswith('_'))
+        return sorted(names)
+
+
+def _csv_cell(value):
+    if value is None:
+        return ''
+    if isinstance(value, numpy.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (numpy.floating, float)):
+        return repr(float(value))
+    return value
+
 
 
 class PendingRow(MutableMapping):

@@ -1,10 +1,13 @@
+import logging
 import pickle
 
+import numpy
 import pytest
 
 from blocks.data.transformers import Cast
 from blocks.extensions import (FinishAfter, Printing, ProgressBar,
                                SimpleExtension, Timing)
+from blocks.extensions.reporting import format_value
 from blocks.main_loop import MainLoop
 from tests.extensions import (FakeAlgorithm, WriteRecord, batches_stream,
                               examples_stream)
@@ -83,7 +86,9 @@ def test_progress_bar_with_known_epoch_length(capsys):
     assert main_loop.extensions[1].get_iter_per_epoch() == 3
     main_loop.run()
     err = capsys.readouterr().err
-    assert 'Epoch 0' in err and 'Epoch 1' in err
+    # Numbered as the log numbers epochs once they are done.
+    assert 'Epoch 0' not in err
+    assert 'Epoch 1: 100%' in err and 'Epoch 2: 100%' in err
     assert '3/3' in err
     assert main_loop.extensions[1].bar is None
 
@@ -103,8 +108,8 @@ def test_progress_bar_with_unknown_epoch_length(capsys):
     assert progress_bar.get_iter_per_epoch() is None
     main_loop.run()
     err = capsys.readouterr().err
-    assert 'Epoch 0: 3batch' in err
-    assert '/' not in err.split('batch')[0]
+    assert 'Epoch 1: 3 batches' in err
+    assert '/' not in err.split('batches')[0]
 
 
 class Pickler(SimpleExtension):
@@ -166,3 +171,98 @@ def test_timing_with_prefix_and_wrong_callback():
                        "in the callback 'after_training'"):
         main_loop.run()
     assert 'train_time_train_total' in main_loop.log[1]
+
+
+def test_printing_rounds_and_selects_records(capsys):
+    main_loop = MainLoop(
+        FakeAlgorithm(), examples_stream(2),
+        extensions=[WriteRecord('time_read_data_this_epoch',
+                                [0.0021705329998123], after_epoch=True),
+                    WriteRecord('test_cost', [numpy.float32(0.123456789)],
+                                after_epoch=True),
+                    WriteRecord('weights', [numpy.array([1 / 3, 1e-9])],
+                                after_epoch=True),
+                    FinishAfter(after_n_epochs=1),
+                    Printing(before_first_epoch=False, after_training=False),
+                    Printing(records=['weights', 'test_cost', 'missing'],
+                             digits=3, before_first_epoch=False,
+                             after_training=False)])
+    main_loop.run()
+    status = [('epochs_done', 1), ('iterations_done', 2)]
+    assert capsys.readouterr().out == (
+        report('AFTER ANOTHER EPOCH', status, 2,
+               [('test_cost', '0.123457'),
+                ('time_read_data_this_epoch', '0.00217053'),
+                ('training_finish_requested', True),
+                ('weights', '[0.333333 1e-09]')]) +
+        report('AFTER ANOTHER EPOCH', status, 2,
+               [('weights', '[0.333 1e-09]'), ('test_cost', '0.123')]))
+
+
+@pytest.mark.parametrize('value, digits, expected', [
+    (1234567.0, 6, '1.23457e+06'), (2.0, 6, '2'), (7, 2, '7'),
+    (numpy.array(0.5), 6, '0.5'), (numpy.int64(3), 6, '3'),
+    (0.1 + 0.2, None, '0.30000000000000004'), ('text', 2, 'text'),
+    (('a.zip',), 6, "('a.zip',)"), ((0.25, None), 1, '(0.2, None)')])
+def test_format_value(value, digits, expected):
+    assert format_value(value, digits) == expected
+
+
+def test_printing_checks_its_arguments():
+    with pytest.raises(TypeError, match="Printing: records must be a list "
+                       "of record names, got 'cost'"):
+        Printing(records='cost')
+    with pytest.raises(ValueError, match="Printing: digits must be a "
+                       "positive integer or None, got 0"):
+        Printing(digits=0)
+
+
+class CostAlgorithm(FakeAlgorithm):
+    """A fake algorithm whose cost is the sum of its last batch."""
+    def process_batch(self, batch):
+        super().process_batch(batch)
+        self.last_cost = float(batch['data'].sum()) + 0.123456
+
+
+class LogSomething(SimpleExtension):
+    def do(self, which_callback, *args):
+        logging.getLogger('blocks.test').warning('a log line')
+
+
+def test_progress_bar_shows_cost_throughput_and_redirects_logging(capsys):
+    logger = logging.getLogger('blocks.test')
+    handler = logging.StreamHandler()
+    logger.addHandler(handler)
+    try:
+        main_loop = MainLoop(
+            CostAlgorithm(), batches_stream(5, 2),
+            extensions=[FinishAfter(after_n_epochs=1), ProgressBar(),
+                        LogSomething(after_n_batches=2)])
+        main_loop.run()
+    finally:
+        logger.removeHandler(handler)
+    err = capsys.readouterr().err
+    # The cost of the last batch (4.0) is shown, with the throughput.
+    assert 'cost=4.123' in err
+    assert ' batches/s' in err
+    # The log line was written above the bar, on a line of its own.
+    lines = err.replace('\r', '\n').split('\n')
+    assert 'a log line' in lines
+    # The handler got its own stream back when the bar closed.
+    assert handler.stream is not None
+    assert not any(type(h).__name__ == '_TqdmLoggingHandler'
+                   for h in logging.getLogger().handlers)
+
+
+def test_progress_bar_shows_chosen_records(capsys):
+    main_loop = MainLoop(
+        FakeAlgorithm(), batches_stream(4, 2),
+        extensions=[FinishAfter(after_n_epochs=1),
+                    ProgressBar(records=['error_rate'], digits=2),
+                    WriteRecord('error_rate', [0.5, 0.251],
+                                after_batch=True)])
+    main_loop.run()
+    err = capsys.readouterr().err
+    # The bar ends with the values of the epoch's last batch.
+    assert err.rstrip().endswith('error_rate=0.25]')
+    assert 'cost=' not in err

@@ -92,6 +92,15 @@ def test_checkpoint_triggers_and_user_path(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ['model.zip', 'other.zip']
 
 
+def test_checkpoint_saved_twice_at_an_iteration_lists_the_path_once(
+        tmp_path):
+    path = str(tmp_path / 'model.zip')
+    main_loop = build_main_loop(path, every_n_batches=4)
+    main_loop.run()
+    # Saved after the fourth batch and after training, at iteration 4.
+    assert main_loop.log[4][SAVED_TO] == (path,)
+
+
 def test_parameters_only(tmp_path):
     path = str(tmp_path / 'parameters.zip')
     main_loop = build_main_loop(path, save_main_loop=False)
