@@ -90,12 +90,11 @@ import functools
 import hashlib
 import os
 
-from aesara import config, tensor
+from aesara import config, scalar, tensor
 from aesara.gradient import DisconnectedType, grad_not_implemented
 from aesara.graph.basic import Apply
 from aesara.link.c.op import COp
 from aesara.link.c.params_type import ParamsType
-from aesara.scalar import bool as bool_scalar, int32 as int32_scalar
 from aesara.tensor.blas import ldflags
 from aesara.tensor.blas_headers import blas_header_text, blas_header_version
 
@@ -144,7 +143,7 @@ class _FusedOp(COp):
 
     """
     __props__ = ('reverse',)
-    params_type = ParamsType(reverse=bool_scalar)
+    params_type = ParamsType(reverse=scalar.bool)
     kernel = None
     function = None
 
@@ -306,7 +305,7 @@ class FusedSimpleRecurrent(_FusedOp):
 
     """
     __props__ = ('activation', 'reverse')
-    params_type = ParamsType(reverse=bool_scalar, activation=int32_scalar)
+    params_type = ParamsType(reverse=scalar.bool, activation=scalar.int32)
     kernel = 'fused_simple.c'
     function = 'blk_simple_forward'
     specs = {'inputs': ('time', 'batch', 'dim'),

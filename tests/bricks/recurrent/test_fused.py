@@ -14,6 +14,8 @@ import pytest
 import aesara
 from aesara import tensor
 from aesara.gradient import verify_grad
+from aesara.graph.basic import equal_computations
+from aesara.link.vm import VMLinker
 from numpy.testing import assert_allclose
 
 from blocks.bricks.recurrent.fused import (
@@ -25,8 +27,12 @@ DIM = 3
 TIME = 4
 TOLERANCES = {'float64': dict(rtol=1e-9, atol=1e-12),
               'float32': dict(rtol=1e-4, atol=2e-5)}
-#: Runs a graph as built, in Python.
+#: Runs a graph as built, in Python (the fused Ops always run in C).
 PYTHON_MODE = aesara.compile.mode.Mode(linker='py', optimizer=None)
+#: Rewrites a graph as FAST_RUN does, but runs the other Ops in Python:
+#: only the fused Ops need C compilation.
+FUSED_MODE = aesara.compile.mode.Mode(
+    linker=VMLinker(use_cloop=False, c_thunks=False), optimizer='fast_run')
 PEEPHOLES = ('W_cell_to_in', 'W_cell_to_forget', 'W_cell_to_out')
 
 
@@ -288,7 +294,7 @@ class Compiled:
             inputs, [output for config in self.configs
                      for output in loop_outputs(fused_loop, arch,
                                                 self.variables, config)],
-            on_unused_input='ignore')
+            on_unused_input='ignore', mode=FUSED_MODE)
         self.scan_configs = [config for config in self.configs
                              if dtype == 'float64' and config.get('scan')]
         self.scan = aesara.function(
@@ -396,3 +402,169 @@ def test_fused_matches_numpy_and_scan(compiled, arch_name, dtype, batch):
         # Past the end of a sequence the states are carried through.
         states = fused[0][0][0]
         assert_allclose(states[2:, 2], numpy.repeat(states[1:2, 2], 3, 0))
+
+
+@pytest.mark.parametrize('arch_name, reverse', [
+    ('simple', False), ('lstm', False), ('gru', False), ('lstm', True)])
+def test_gradients_numerically(compiled, arch_name, reverse):
+    """The gradient Ops against finite differences of the forward Ops,
+    float64, with a ragged mask."""
+    compiled(arch_name, 'float64')  # The C modules, compiled once.
+    arch = ARCHITECTURES[arch_name]
+    values = make_values(arch, 'float64', 3)
+    mask = tensor.constant(values['mask'])
+    names = wrt_names(arch, {})
+
+    def loop(*variables):
+        states = arch.fused(dict(zip(arch.sequences, variables)),
+                            variables[len(arch.sequences):][:len(arch.states)],
+                            dict(zip(arch.weights,
+                                     variables[-len(arch.weights):])),
+                            mask, reverse=reverse)
+        return tensor.concatenate(states)
+
+    verify_grad(loop, [values[name] for name in names], n_tests=1,
+                rng=numpy.random.default_rng(3), mode=PYTHON_MODE)
+
+
+def test_empty_sequences(compiled):
+    """Zero steps: the states are the initial ones, the gradients of the
+    weights zero."""
+    functions = compiled('lstm', 'float64')
+    values = make_values(LSTM, 'float64', 2)
+    for name in list(LSTM.sequences) + ['mask']:
+        values[name] = values[name][:0]
+    for name in LSTM.states:
+        values['projection_' + name] = values['projection_' + name][:1]
+    for config, (states, grads, partial) in zip(functions.configs,
+                                               functions.run_fused(values)):
+        for name, state in zip(LSTM.states, states):
+            assert_allclose(state, values['initial_' + name][None])
+        grads = dict(zip(wrt_names(LSTM, config), grads))
+        assert grads['inputs'].shape == (0, 2, 4 * DIM)
+        assert_allclose(grads['initial_states'], values['projection_states'][0])
+        assert_allclose(grads['initial_cells'], values['projection_cells'][0])
+        assert not grads['W_state'].any()
+
+
+def test_non_contiguous_inputs(compiled):
+    functions = compiled('gru', 'float64')
+    values = make_values(GRU, 'float64', 3)
+    strided = dict(values)
+    for name in ('inputs', 'gate_inputs', 'state_to_gates'):
+        doubled = numpy.repeat(values[name], 2, axis=-1)
+        strided[name] = doubled[..., ::2]
+        assert not strided[name].flags.c_contiguous
+    strided['state_to_state'] = values['state_to_state'].T.copy().T
+    for results, expected in zip(functions.run_fused(strided),
+                                 functions.run_fused(values)):
+        for result, reference in zip(results[0] + results[1],
+                                     expected[0] + expected[1]):
+            assert_allclose(result, reference, rtol=1e-14)
+
+
+def test_shapes_without_running_the_loops():
+    """infer_shape: the shapes of the outputs and gradients need no loop."""
+    x, g2, g4 = (tensor.tensor3(name) for name in ('x', 'g2', 'g4'))
+    h0, c0, W, W2, W4 = (tensor.matrix(name)
+                         for name in ('h0', 'c0', 'W', 'W2', 'W4'))
+    states = fused_simple_recurrent(x, h0, W)
+    lstm_states, cells = fused_lstm(g4, h0, c0, W4)
+    gru_states = fused_gated_recurrent(x, g2, h0, W, W2)
+    outputs = [states, lstm_states, cells, gru_states]
+    inputs = [x, g2, g4, h0, c0, W, W2, W4]
+    grads = aesara.grad(sum(output.sum() for output in outputs), inputs)
+    function = aesara.function(
+        inputs, [variable.shape for variable in outputs + grads],
+        mode=FUSED_MODE)
+    assert not [node for node in function.maker.fgraph.toposort()
+                if 'Fused' in type(node.op).__name__]
+    shapes = function(*[numpy.zeros(shape) for shape in
+                        [(5, 2, 3), (5, 2, 6), (5, 2, 12), (2, 3), (2, 3),
+                         (3, 3), (3, 6), (3, 12)]])
+    assert [tuple(shape) for shape in shapes] == [
+        (6, 2, 3), (6, 2, 3), (6, 2, 3), (6, 2, 3), (5, 2, 3), (5, 2, 6),
+        (5, 2, 12), (2, 3), (2, 3), (3, 3), (3, 6), (3, 12)]
+
+
+def test_ops_and_graphs_pickle():
+    ops = [FusedSimpleRecurrent('rectifier', True),
+           FusedSimpleRecurrentGrad('identity', False), FusedLSTM(False, True),
+           FusedLSTMGrad(True, False), FusedGatedRecurrent(True),
+           FusedGatedRecurrentGrad(False)]
+    for op in ops:
+        copy = pickle.loads(pickle.dumps(op))
+        assert copy == op and hash(copy) == hash(op)
+        assert copy.__dict__ == op.__dict__
+    assert FusedLSTM(False, True) != FusedLSTM(True, True)
+    x, h0, W = tensor.tensor3('x'), tensor.matrix('h0'), tensor.matrix('W')
+    mask = tensor.matrix('mask')
+    states = fused_simple_recurrent(x, h0, W, mask, reverse=True)
+    graph = [states, aesara.grad(states.sum(), W)]
+    inputs = [x, h0, W, mask]
+    inputs_copy, copy = pickle.loads(pickle.dumps((inputs, graph)))
+    assert equal_computations(copy, graph, inputs_copy, inputs)
+    assert copy[1].owner.op == FusedSimpleRecurrentGrad(
+        'tanh', True)
+
+
+def test_build_time_errors():
+    x = tensor.tensor3('x')
+    h0, c0, W = tensor.matrix('h0'), tensor.matrix('c0'), tensor.matrix('W')
+    with pytest.raises(TypeError, match="FusedLSTM: initial_cells must have "
+                       "the dtype of the inputs \\(float64\\), got float32"):
+        fused_lstm(x, h0, tensor.matrix(dtype='float32'), W)
+    with pytest.raises(TypeError, match="FusedGatedRecurrent: state_to_gates "
+                       "must have 2 dimensions \\(dim, 2 \\* dim\\), got 1"):
+        fused_gated_recurrent(x, x, h0, W, tensor.vector())
+    with pytest.raises(TypeError, match="inputs must be float32 or float64"):
+        fused_simple_recurrent(tensor.tensor3(dtype='int64'), h0, W)
+    with pytest.raises(ValueError, match=r"FusedLSTM: W_state has shape "
+                       r"\(3, 8\), expected \(3, 12\) = \(dim, 4 \* dim\)"):
+        fused_lstm(x, tensor.tensor(shape=(None, 3), dtype='float64'), c0,
+                   tensor.tensor(shape=(3, 8), dtype='float64'))
+    with pytest.raises(ValueError, match="give all three peepholes"):
+        fused_lstm(x, h0, c0, W, tensor.vector())
+    with pytest.raises(ValueError, match="activation must be one of"):
+        fused_simple_recurrent(x, h0, W, activation='softplus')
+    # A mask of another dtype is cast.
+    assert fused_simple_recurrent(
+        x, h0, W, tensor.matrix(dtype='int8')).dtype == 'float64'
+
+
+def test_run_time_shape_errors(compiled):
+    functions = compiled('lstm', 'float64')
+    wrong = make_values(LSTM, 'float64', 2)
+    wrong['W_state'] = wrong['W_state'][:, :8].copy()
+    with pytest.raises(ValueError, match=r"FusedLSTM: W_state has shape "
+                       r"\(3, 8\), expected \(3, 12\) = \(dim, 4 \* dim\)"):
+        functions.run_fused(wrong)
+    wrong = make_values(LSTM, 'float64', 2)
+    wrong['mask'] = numpy.ones((TIME, 3))
+    with pytest.raises(ValueError, match=r"FusedLSTM: mask has shape "
+                       r"\(4, 3\), expected \(4, 2\) = \(time, batch\)"):
+        functions.run_fused(wrong)
+
+
+def test_unsupported_gradients():
+    x, h0, c0, W = (tensor.tensor3('x'), tensor.matrix('h0'),
+                    tensor.matrix('c0'), tensor.matrix('W'))
+    gates = FusedLSTM(peepholes=False)(x, h0, c0, W)[2]
+    with pytest.raises(NotImplementedError, match="buffers it saves"):
+        aesara.grad(gates.sum(), W)
+    states, _ = fused_lstm(x, h0, c0, W)
+    grad_W = aesara.grad(states.sum(), W)
+    with pytest.raises(aesara.gradient.NullTypeGradError):
+        aesara.grad(grad_W.sum(), W)
+
+
+def test_needs_a_compiler(monkeypatch):
+    from blocks.bricks.recurrent import fused
+
+    class NoCompiler:
+        cxx = ''
+    x, h0, W = tensor.tensor3('x'), tensor.matrix('h0'), tensor.matrix('W')
+    states = fused_simple_recurrent(x, h0, W)
+    monkeypatch.setattr(fused, 'config', NoCompiler())
+    with pytest.raises(RuntimeError, match="C implementation only"):
+        aesara.function([x, h0, W], states, mode=PYTHON_MODE)
