@@ -276,11 +276,6 @@ def _check_saved_disconnected(op, output_grads):
             'of their own'.format(type(op).__name__))
 
 
-def _mask_list(node, required):
-    """The mask input of a node as a list: empty when there is none."""
-    return list(node.inputs[required:])
-
-
 def _mask_pattern(node, required):
     """Every input but the mask (input ``required``) connects to every
     output."""
