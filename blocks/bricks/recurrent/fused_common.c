@@ -62,6 +62,162 @@ static inline void blk_gemm(char trans_a, char trans_b, int m, int n, int k,
 }
 
 /* ------------------------------------------------------------------ */
+/* The recurrent products                                              */
+/* ------------------------------------------------------------------ */
+
+/* A recurrent weight matrix, multiplied from the left by the (B x K)
+ * states of every step: C = A W (+ C), W being K x N.
+ *
+ * In double precision this is BLAS's gemm. In single precision, whose
+ * speed matters, BLAS does poorly on these shapes (few rows, B): it packs
+ * W again at every call, and OpenBLAS reaches about half the machine's
+ * peak. The weights are packed here once per time loop, into panels of 16
+ * columns (K x 16, contiguous, the last one padded with zeros), and a
+ * block of 6 rows by 16 columns is accumulated in 12 vector registers
+ * (GCC's vector extensions: AVX2 and FMA where the machine has them) while
+ * a panel streams through; this reaches the machine's peak. */
+template <typename real> struct blk_weights;
+
+template <> struct blk_weights<double> {
+    const double* w;
+    int ldw, rows, cols;
+    char trans;
+
+    blk_weights() : w(NULL), ldw(1), rows(0), cols(0), trans('N') {}
+    /* W is the K x N matrix at w (leading dimension ldw), or with
+     * `transpose` the transpose of the N x K matrix there. */
+    int init(const double* w_, int ldw_, int K, int N, bool transpose)
+    {
+        w = w_;
+        ldw = ldw_ > 1 ? ldw_ : 1;
+        rows = K;
+        cols = N;
+        trans = transpose ? 'T' : 'N';
+        return 0;
+    }
+    void multiply(int M, const double* a, int lda, double* c, int ldc,
+                  bool accumulate) const
+    {
+        blk_gemm('N', trans, M, cols, rows, 1, a, lda > 1 ? lda : 1, w, ldw,
+                 accumulate ? 1 : 0, c, ldc > 1 ? ldc : 1);
+    }
+};
+
+typedef float blk_v8sf __attribute__((vector_size(32)));
+
+static inline blk_v8sf blk_load8(const float* p)
+{
+    blk_v8sf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void blk_store8(float* p, blk_v8sf v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* C[0:rows, 0:cols] (+)= A[0:rows, :] panel, cols <= 16. */
+template <int rows>
+static inline void blk_panel_product(int K, const float* __restrict__ a,
+                                     int lda, const float* __restrict__ panel,
+                                     float* __restrict__ c, int ldc, int cols,
+                                     bool accumulate)
+{
+    blk_v8sf sum[rows][2];
+    for (int r = 0; r < rows; r++)
+        sum[r][0] = sum[r][1] = (blk_v8sf){};
+    for (int k = 0; k < K; k++) {
+        const blk_v8sf w0 = blk_load8(panel + 16 * k);
+        const blk_v8sf w1 = blk_load8(panel + 16 * k + 8);
+        for (int r = 0; r < rows; r++) {
+            const float a_rk = a[(npy_intp) r * lda + k];
+            sum[r][0] += a_rk * w0;
+            sum[r][1] += a_rk * w1;
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        float* c_r = c + (npy_intp) r * ldc;
+        if (cols == 16) {
+            if (accumulate) {
+                sum[r][0] += blk_load8(c_r);
+                sum[r][1] += blk_load8(c_r + 8);
+            }
+            blk_store8(c_r, sum[r][0]);
+            blk_store8(c_r + 8, sum[r][1]);
+        } else {
+            float row[16];
+            blk_store8(row, sum[r][0]);
+            blk_store8(row + 8, sum[r][1]);
+            for (int j = 0; j < cols; j++)
+                c_r[j] = accumulate ? c_r[j] + row[j] : row[j];
+        }
+    }
+}
+
+template <> struct blk_weights<float> {
+    float* packed;
+    int rows, cols;
+
+    blk_weights() : packed(NULL), rows(0), cols(0) {}
+    ~blk_weights() { PyMem_Free(packed); }
+    blk_weights(const blk_weights&) = delete;
+    blk_weights& operator=(const blk_weights&) = delete;
+
+    /* As for double; -1 with a MemoryError if allocation fails. */
+    int init(const float* w, int ldw, int K, int N, bool transpose)
+    {
+        rows = K;
+        cols = N;
+        const npy_intp panels = (N + 15) / 16;
+        packed = (float*) PyMem_Malloc((panels * K * 16 + 1) * sizeof(float));
+        if (packed == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (npy_intp p = 0; p < panels; p++)
+            for (int k = 0; k < K; k++)
+                for (int j = 0; j < 16; j++) {
+                    const npy_intp col = 16 * p + j;
+                    packed[(p * K + k) * 16 + j] =
+                        col >= N ? 0
+                        : transpose ? w[col * ldw + k]
+                                    : w[(npy_intp) k * ldw + col];
+                }
+        return 0;
+    }
+
+    void multiply(int M, const float* a, int lda, float* c, int ldc,
+                  bool accumulate) const
+    {
+        for (int p = 0; 16 * p < cols; p++) {
+            const float* panel = packed + (npy_intp) p * rows * 16;
+            const int width = cols - 16 * p < 16 ? cols - 16 * p : 16;
+            float* c_p = c + 16 * p;
+            int m = 0;
+            for (; m + 6 <= M; m += 6)
+                blk_panel_product<6>(rows, a + (npy_intp) m * lda, lda, panel,
+                                     c_p + (npy_intp) m * ldc, ldc, width,
+                                     accumulate);
+            const float* a_m = a + (npy_intp) m * lda;
+            float* c_m = c_p + (npy_intp) m * ldc;
+            switch (M - m) {
+            case 5: blk_panel_product<5>(rows, a_m, lda, panel, c_m, ldc,
+                                         width, accumulate); break;
+            case 4: blk_panel_product<4>(rows, a_m, lda, panel, c_m, ldc,
+                                         width, accumulate); break;
+            case 3: blk_panel_product<3>(rows, a_m, lda, panel, c_m, ldc,
+                                         width, accumulate); break;
+            case 2: blk_panel_product<2>(rows, a_m, lda, panel, c_m, ldc,
+                                         width, accumulate); break;
+            case 1: blk_panel_product<1>(rows, a_m, lda, panel, c_m, ldc,
+                                         width, accumulate); break;
+            }
+        }
+    }
+};
+
+/* ------------------------------------------------------------------ */
 /* Non-linearities                                                     */
 /* ------------------------------------------------------------------ */
 

@@ -48,24 +48,22 @@ static inline void blk_gru_state_row(
 template <typename real>
 static void blk_gru_forward_loop(
     int T, int B, int d, bool reverse, const real* x, const real* gx,
-    const real* w_state, const real* w_gates, const real* mask, real* h,
-    real* saved)
+    const blk_weights<real>& w_state, const blk_weights<real>& w_gates,
+    const real* mask, real* h, real* saved)
 {
     const npy_intp step = (npy_intp) B * d;
     for (int k = 0; k < T; k++) {
         const int t = reverse ? T - 1 - k : k;
         real* s = saved + 4 * k * step;
         real* h_prev = h + k * step;
-        blk_gemm('N', 'N', B, 2 * d, d, 1, h_prev, d, w_gates, 2 * d, 0, s,
-                 4 * d);
+        w_gates.multiply(B, h_prev, d, s, 4 * d, false);
         for (int b = 0; b < B; b++) {
             real* s_b = s + 4 * (npy_intp) b * d;
             blk_gru_gates_row<real>(
                 d, gx + 2 * (t * step + (npy_intp) b * d), s_b, s_b + d,
                 s_b + 3 * d, h_prev + (npy_intp) b * d);
         }
-        blk_gemm('N', 'N', B, d, d, 1, s + 3 * d, 4 * d, w_state, d, 0,
-                 s + 2 * d, 4 * d);
+        w_state.multiply(B, s + 3 * d, 4 * d, s + 2 * d, 4 * d, false);
         for (int b = 0; b < B; b++) {
             const npy_intp row = (npy_intp) b * d;
             real* s_b = s + 4 * row;
@@ -114,8 +112,10 @@ static inline void blk_gru_reset_backward_row(
 
 template <typename real>
 static void blk_gru_backward_loop(
-    int T, int B, int d, bool reverse, const real* w_state,
-    const real* w_gates, const real* mask, const real* h, const real* saved,
+    int T, int B, int d, bool reverse,
+    const blk_weights<real>& w_state_transposed,
+    const blk_weights<real>& w_gates_transposed, const real* mask,
+    const real* h, const real* saved,
     const real* dh_given, real* dx, real* dg, real* dh, real* dw_state,
     real* dw_gates, real* d_reset_states)
 {
@@ -139,16 +139,14 @@ static void blk_gru_backward_loop(
                 s_b + 2 * d, h_prev + row, dh_given + k * step + row,
                 dh + row, dx_t + row, dg_t + 2 * row);
         }
-        blk_gemm('N', 'T', B, d, d, 1, dx_t, d, w_state, d, 0,
-                 d_reset_states, d);
+        w_state_transposed.multiply(B, dx_t, d, d_reset_states, d, false);
         for (int b = 0; b < B; b++) {
             const npy_intp row = (npy_intp) b * d;
             blk_gru_reset_backward_row<real>(
                 d, s + 4 * row + d, h_prev + row, d_reset_states + row,
                 dh + row, dg_t + 2 * row + d);
         }
-        blk_gemm('N', 'T', B, d, 2 * d, 1, dg_t, 2 * d, w_gates, 2 * d, 1,
-                 dh, d);
+        w_gates_transposed.multiply(B, dg_t, 2 * d, dh, d, true);
         /* Reversed, the saved steps and the time-ordered gradients are in
          * opposite orders: accumulate the weight gradients step by step. */
         if (reverse) {
@@ -199,10 +197,14 @@ static int blk_gru_forward(
     real* s = h ? blk_output<real>(saved, 3, T, B, 4 * d) : NULL;
     if (s == NULL)
         return -1;
+    blk_weights<real> state_weights, gate_weights;
+    if (state_weights.init(w_state.data(), d, d, d, false)
+        || gate_weights.init(w_gates.data(), 2 * d, d, 2 * d, false))
+        return -1;
     memcpy(h, states.data(), B * d * sizeof(real));
     blk_gru_forward_loop<real>(T, B, d, reverse, inputs.data(),
-                               gate_inputs.data(), w_state.data(),
-                               w_gates.data(), mask.data(), h, s);
+                               gate_inputs.data(), state_weights,
+                               gate_weights, mask.data(), h, s);
     return 0;
 }
 
@@ -241,15 +243,18 @@ static int blk_gru_backward(
     real* dw_state = dh ? blk_output<real>(grad_w_state, 2, d, d) : NULL;
     real* dw_gates = dw_state ? blk_output<real>(grad_w_gates, 2, d, 2 * d)
                               : NULL;
-    if (dw_gates == NULL)
+    blk_weights<real> state_weights, gate_weights;
+    if (dw_gates == NULL
+        || state_weights.init(w_state.data(), d, d, d, true)
+        || gate_weights.init(w_gates.data(), 2 * d, 2 * d, d, true))
         return -1;
     real* d_reset_states = (real*) PyMem_Malloc((B * d + 1) * sizeof(real));
     if (d_reset_states == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    blk_gru_backward_loop<real>(T, B, d, reverse, w_state.data(),
-                                w_gates.data(), mask.data(), h.data(),
+    blk_gru_backward_loop<real>(T, B, d, reverse, state_weights,
+                                gate_weights, mask.data(), h.data(),
                                 saved.data(), dh_given.data(), dx, dg, dh,
                                 dw_state, dw_gates, d_reset_states);
     PyMem_Free(d_reset_states);

@@ -57,9 +57,9 @@ static inline void blk_lstm_forward_row(
 
 template <typename real, bool peepholes>
 static void blk_lstm_forward_loop(
-    int T, int B, int d, bool reverse, const real* x, const real* w,
-    const real* p_in, const real* p_forget, const real* p_out,
-    const real* mask, real* h, real* c, real* gates)
+    int T, int B, int d, bool reverse, const real* x,
+    const blk_weights<real>& w, const real* p_in, const real* p_forget,
+    const real* p_out, const real* mask, real* h, real* c, real* gates)
 {
     const npy_intp step = (npy_intp) B * d;
     const npy_intp gate_step = 4 * step;
@@ -68,7 +68,7 @@ static void blk_lstm_forward_loop(
         real* g = gates + k * gate_step;
         real* h_prev = h + k * step;
         real* c_prev = c + k * step;
-        blk_gemm('N', 'N', B, 4 * d, d, 1, h_prev, d, w, 4 * d, 0, g, 4 * d);
+        w.multiply(B, h_prev, d, g, 4 * d, false);
         for (int b = 0; b < B; b++) {
             real* g_b = g + (npy_intp) b * 4 * d;
             blk_lstm_forward_row<real, peepholes>(
@@ -133,8 +133,9 @@ static inline void blk_lstm_backward_row(
 
 template <typename real, bool peepholes>
 static void blk_lstm_backward_loop(
-    int T, int B, int d, bool reverse, const real* w, const real* p_in,
-    const real* p_forget, const real* p_out, const real* mask,
+    int T, int B, int d, bool reverse, const blk_weights<real>& w_transposed,
+    const real* p_in, const real* p_forget, const real* p_out,
+    const real* mask,
     const real* h, const real* c, const real* gates, const real* dh_given,
     const real* dc_given, real* dx, real* dh, real* dc, real* dw,
     real* dp_in, real* dp_forget, real* dp_out)
@@ -165,7 +166,7 @@ static void blk_lstm_backward_loop(
                 da_b, da_b + d, da_b + 2 * d, da_b + 3 * d,
                 p_in, p_forget, p_out, dp_in, dp_forget, dp_out);
         }
-        blk_gemm('N', 'T', B, d, 4 * d, 1, da, 4 * d, w, 4 * d, 1, dh, d);
+        w_transposed.multiply(B, da, 4 * d, dh, d, true);
         /* Reversed, the steps' states and the time-ordered gradients are in
          * opposite orders: accumulate dW step by step. */
         if (reverse)
@@ -219,15 +220,18 @@ static int blk_lstm_forward(
     real* g = c ? blk_output<real>(gates, 3, T, B, 4 * d) : NULL;
     if (g == NULL)
         return -1;
+    blk_weights<real> weights;
+    if (weights.init(w.data(), 4 * d, d, 4 * d, false))
+        return -1;
     memcpy(h, states.data(), B * d * sizeof(real));
     memcpy(c, cells.data(), B * d * sizeof(real));
     if (p_in_)
         blk_lstm_forward_loop<real, true>(
-            T, B, d, reverse, inputs.data(), w.data(), p_in.data(),
+            T, B, d, reverse, inputs.data(), weights, p_in.data(),
             p_forget.data(), p_out.data(), mask.data(), h, c, g);
     else
         blk_lstm_forward_loop<real, false>(
-            T, B, d, reverse, inputs.data(), w.data(), NULL, NULL, NULL,
+            T, B, d, reverse, inputs.data(), weights, NULL, NULL, NULL,
             mask.data(), h, c, g);
     return 0;
 }
@@ -276,7 +280,8 @@ static int blk_lstm_backward(
     real* dh = dx ? blk_output<real>(grad_initial_states, 2, B, d) : NULL;
     real* dc = dh ? blk_output<real>(grad_initial_cells, 2, B, d) : NULL;
     real* dw = dc ? blk_output<real>(grad_w, 2, d, 4 * d) : NULL;
-    if (dw == NULL)
+    blk_weights<real> w_transposed;
+    if (dw == NULL || w_transposed.init(w.data(), 4 * d, 4 * d, d, true))
         return -1;
     if (p_in_) {
         real* dp_in = blk_output<real>(grad_p_in, 1, d);
@@ -285,13 +290,13 @@ static int blk_lstm_backward(
         if (dp_out == NULL)
             return -1;
         blk_lstm_backward_loop<real, true>(
-            T, B, d, reverse, w.data(), p_in.data(), p_forget.data(),
+            T, B, d, reverse, w_transposed, p_in.data(), p_forget.data(),
             p_out.data(), mask.data(), h.data(), c.data(), gates.data(),
             dh_given.data(), dc_given.data(), dx, dh, dc, dw, dp_in,
             dp_forget, dp_out);
     } else {
         blk_lstm_backward_loop<real, false>(
-            T, B, d, reverse, w.data(), NULL, NULL, NULL, mask.data(),
+            T, B, d, reverse, w_transposed, NULL, NULL, NULL, mask.data(),
             h.data(), c.data(), gates.data(), dh_given.data(),
             dc_given.data(), dx, dh, dc, dw, NULL, NULL, NULL);
     }

@@ -28,7 +28,8 @@ static inline void blk_simple_forward_row(
 
 template <int activation, typename real>
 static void blk_simple_forward_loop(int T, int B, int d, bool reverse,
-                                    const real* x, const real* w,
+                                    const real* x,
+                                    const blk_weights<real>& w,
                                     const real* mask, real* h, real* saved)
 {
     const npy_intp step = (npy_intp) B * d;
@@ -36,7 +37,7 @@ static void blk_simple_forward_loop(int T, int B, int d, bool reverse,
         const int t = reverse ? T - 1 - k : k;
         real* y = saved + k * step;
         real* h_prev = h + k * step;
-        blk_gemm('N', 'N', B, d, d, 1, h_prev, d, w, d, 0, y, d);
+        w.multiply(B, h_prev, d, y, d, false);
         for (int b = 0; b < B; b++) {
             const npy_intp row = (npy_intp) b * d;
             blk_simple_forward_row<activation, real>(
@@ -63,7 +64,8 @@ static inline void blk_simple_backward_row(
 
 template <int activation, typename real>
 static void blk_simple_backward_loop(
-    int T, int B, int d, bool reverse, const real* w, const real* mask,
+    int T, int B, int d, bool reverse, const blk_weights<real>& w_transposed,
+    const real* mask,
     const real* h, const real* saved, const real* dh_given, real* dx,
     real* dh, real* dw)
 {
@@ -81,7 +83,7 @@ static void blk_simple_backward_loop(
                 saved + k * step + row, dh_given + k * step + row, dh + row,
                 dx_t + row);
         }
-        blk_gemm('N', 'T', B, d, d, 1, dx_t, d, w, d, 1, dh, d);
+        w_transposed.multiply(B, dx_t, d, dh, d, true);
         /* Reversed, the steps' states and the time-ordered gradients are in
          * opposite orders: accumulate dW step by step. */
         if (reverse)
@@ -119,24 +121,27 @@ static int blk_simple_forward(const char* op, int reverse, int activation,
     real* y = h ? blk_output<real>(saved, 3, T, B, d) : NULL;
     if (y == NULL)
         return -1;
+    blk_weights<real> weights;
+    if (weights.init(w.data(), d, d, d, false))
+        return -1;
     memcpy(h, states.data(), B * d * sizeof(real));
-    const real* x = inputs.data();
+    const real *x = inputs.data(), *m = mask.data();
     switch (activation) {
     case BLK_TANH:
-        blk_simple_forward_loop<BLK_TANH, real>(T, B, d, reverse, x, w.data(),
-                                                mask.data(), h, y);
+        blk_simple_forward_loop<BLK_TANH, real>(T, B, d, reverse, x, weights,
+                                                m, h, y);
         break;
     case BLK_LOGISTIC:
-        blk_simple_forward_loop<BLK_LOGISTIC, real>(
-            T, B, d, reverse, x, w.data(), mask.data(), h, y);
+        blk_simple_forward_loop<BLK_LOGISTIC, real>(T, B, d, reverse, x,
+                                                    weights, m, h, y);
         break;
     case BLK_IDENTITY:
-        blk_simple_forward_loop<BLK_IDENTITY, real>(
-            T, B, d, reverse, x, w.data(), mask.data(), h, y);
+        blk_simple_forward_loop<BLK_IDENTITY, real>(T, B, d, reverse, x,
+                                                    weights, m, h, y);
         break;
     default:
-        blk_simple_forward_loop<BLK_RECTIFIER, real>(
-            T, B, d, reverse, x, w.data(), mask.data(), h, y);
+        blk_simple_forward_loop<BLK_RECTIFIER, real>(T, B, d, reverse, x,
+                                                     weights, m, h, y);
     }
     return 0;
 }
@@ -169,9 +174,10 @@ static int blk_simple_backward(const char* op, int reverse, int activation,
     real* dx = blk_output<real>(grad_inputs, 3, T, B, d);
     real* dh = dx ? blk_output<real>(grad_initial_states, 2, B, d) : NULL;
     real* dw = dh ? blk_output<real>(grad_w, 2, d, d) : NULL;
-    if (dw == NULL)
+    blk_weights<real> wd;
+    if (dw == NULL || wd.init(w.data(), d, d, d, true))
         return -1;
-    const real *wd = w.data(), *m = mask.data(), *hd = h.data();
+    const real *m = mask.data(), *hd = h.data();
     const real *y = saved.data(), *g = dh_given.data();
     switch (activation) {
     case BLK_TANH:

@@ -111,10 +111,11 @@ class LSTM:
         a = x + h @ weights['W_state']
         p_in, p_forget, p_out = ([weights[name] for name in PEEPHOLES]
                                  if peepholes else (0, 0, 0))
-        i = sigmoid(a[:, :DIM] + c * p_in)
-        f = sigmoid(a[:, DIM:2 * DIM] + c * p_forget)
-        c_new = f * c + i * numpy.tanh(a[:, 2 * DIM:3 * DIM])
-        o = sigmoid(a[:, 3 * DIM:] + c_new * p_out)
+        d = h.shape[1]
+        i = sigmoid(a[:, :d] + c * p_in)
+        f = sigmoid(a[:, d:2 * d] + c * p_forget)
+        c_new = f * c + i * numpy.tanh(a[:, 2 * d:3 * d])
+        o = sigmoid(a[:, 3 * d:] + c_new * p_out)
         return o * numpy.tanh(c_new), c_new
 
     @staticmethod
@@ -151,7 +152,7 @@ class GRU:
     @staticmethod
     def numpy_step(x, g, h, weights, **config):
         gates = sigmoid(g + h @ weights['state_to_gates'])
-        u, r = gates[:, :DIM], gates[:, DIM:]
+        u, r = gates[:, :h.shape[1]], gates[:, h.shape[1]:]
         candidate = numpy.tanh(x + (h * r) @ weights['state_to_state'])
         return (u * candidate + (1 - u) * h,)
 
@@ -268,17 +269,20 @@ def loop_outputs(loop, arch, variables, config, partial=True):
     return outputs
 
 
-def make_values(arch, dtype, batch, seed=1):
-    rng = numpy.random.default_rng(seed)
+def make_values(arch, dtype, batch, dim=DIM):
+    rng = numpy.random.default_rng(1)
     values = {}
     for name, size in arch.sequences.items():
-        values[name] = rng.normal(size=(TIME, batch, size * DIM))
+        values[name] = rng.normal(size=(TIME, batch, size * dim))
     for name in arch.states:
-        values['initial_' + name] = rng.normal(size=(batch, DIM)) / 2
-        values['projection_' + name] = rng.normal(size=(TIME + 1, batch, DIM))
+        values['initial_' + name] = rng.normal(size=(batch, dim)) / 2
+        values['projection_' + name] = rng.normal(size=(TIME + 1, batch, dim))
     for name, shape in arch.weights.items():
-        values[name] = rng.normal(size=[size * DIM for size in shape]) / 2
-    lengths = [TIME, TIME - 2, 1][:batch] if batch > 1 else [TIME - 1]
+        values[name] = rng.normal(size=[size * dim for size in shape]) / 2
+        if len(shape) == 2:
+            values[name] *= 3 / dim ** 0.5
+    lengths = ([TIME, TIME - 2, 1, 0, TIME - 1] * batch)[:batch] \
+        if batch > 1 else [TIME - 1]
     values['mask'] = (numpy.arange(TIME)[:, None]
                       < numpy.array(lengths)[None, :])
     return {name: value.astype(dtype) for name, value in values.items()}
@@ -427,6 +431,25 @@ def test_gradients_numerically(compiled, arch_name, reverse):
 
     verify_grad(loop, [values[name] for name in names], n_tests=1,
                 rng=numpy.random.default_rng(3), mode=PYTHON_MODE)
+
+
+@pytest.mark.parametrize('arch_name', ['simple', 'lstm', 'gru'])
+def test_float32_blocks(compiled, arch_name):
+    """Sizes that fill the float32 products' blocks of 6 rows and 16
+    columns, with remainders: against NumPy and the float64 gradients."""
+    float32, float64 = (compiled(arch_name, dtype)
+                        for dtype in ('float32', 'float64'))
+    values = make_values(float32.arch, 'float64', 7, dim=20)
+    results = float32.run_fused({name: value.astype('float32')
+                                 for name, value in values.items()})
+    for config, (states, grads, partial), (_, grads64, partial64) in zip(
+            float32.configs, results, float64.run_fused(values)):
+        expected = numpy_loop(float32.arch, values, config)
+        for state, reference in zip(states, expected):
+            assert_allclose(state, reference, rtol=1e-4, atol=1e-5)
+        for grad, reference in zip(grads + partial, grads64 + partial64):
+            assert_allclose(grad, reference, rtol=1e-3,
+                            atol=1e-5 * abs(reference).max())
 
 
 def test_empty_sequences(compiled):
