@@ -219,8 +219,52 @@ class _FusedOp(COp):
             self.function, ctype, ', '.join(arguments), sub['fail'])
 
 
+class _FusedLoopOp(_FusedOp):
+    """A forward Op: its inputs are named by the keys of ``specs`` (the
+    mask last, optional), whose values give their shapes (see
+    :func:`_check_types`); ``output_ndims`` are its outputs' ndims."""
+    specs = {}
+    output_ndims = ()
+
+    def _names(self):
+        """The names of the required inputs, in order."""
+        return [name for name in self.specs if name != 'mask']
+
+    def make_node(self, *inputs):
+        names = self._names()
+        if inputs and inputs[-1] is None:  # No mask.
+            inputs = inputs[:-1]
+        if len(inputs) not in (len(names), len(names) + 1):
+            raise TypeError('{} takes {} and an optional mask, got {} inputs'
+                            .format(self, ', '.join(names), len(inputs)))
+        variables = _check_types(type(self).__name__,
+                                 dict(zip(names + ['mask'], inputs)),
+                                 self.specs)
+        node_inputs = [variables[name] for name in names + ['mask']
+                       if name in variables]
+        dtype = node_inputs[0].dtype
+        return Apply(self, node_inputs,
+                     [_output(dtype, ndim) for ndim in self.output_ndims])
+
+    def connection_pattern(self, node):
+        # Every input but the mask connects to every output.
+        required = len(self._names())
+        return [[position < required] * len(node.outputs)
+                for position in range(len(node.inputs))]
+
+
 class _FusedGradOp(_FusedOp):
-    """A gradient Op: no second derivatives."""
+    """A gradient Op: internal, so its inputs are not checked; no second
+    derivatives."""
+    output_ndims = ()
+
+    def make_node(self, *inputs):
+        node_inputs = [tensor.as_tensor_variable(variable)
+                       for variable in inputs if variable is not None]
+        dtype = node_inputs[0].dtype
+        return Apply(self, node_inputs,
+                     [_output(dtype, ndim) for ndim in self.output_ndims])
+
     def L_op(self, inputs, outputs, output_grads):
         return [grad_not_implemented(self, position, variable)
                 for position, variable in enumerate(inputs)]
@@ -295,14 +339,7 @@ def _check_saved_disconnected(op, output_grads):
             'of their own'.format(type(op).__name__))
 
 
-def _mask_pattern(node, required):
-    """Every input but the mask (input ``required``) connects to every
-    output."""
-    return [[position < required] * len(node.outputs)
-            for position in range(len(node.inputs))]
-
-
-class FusedSimpleRecurrent(_FusedOp):
+class FusedSimpleRecurrent(_FusedLoopOp):
     """The time loop of a simple recurrent network.
 
     Inputs ``inputs, initial_states, W[, mask]``; outputs the states
@@ -325,6 +362,7 @@ class FusedSimpleRecurrent(_FusedOp):
     specs = {'inputs': ('time', 'batch', 'dim'),
              'initial_states': ('batch', 'dim'), 'W': ('dim', 'dim'),
              'mask': ('time', 'batch')}
+    output_ndims = (3, 3)
 
     def __init__(self, activation='tanh', reverse=False):
         super().__init__(reverse)
@@ -342,23 +380,9 @@ class FusedSimpleRecurrent(_FusedOp):
     def _c_params(self, params):
         return ['{}->reverse'.format(params), '{}->activation'.format(params)]
 
-    def make_node(self, inputs, initial_states, W, mask=None):
-        variables = _check_types(
-            type(self).__name__,
-            dict(inputs=inputs, initial_states=initial_states, W=W,
-                 mask=mask), self.specs)
-        node_inputs = [variables[name] for name in
-                       ('inputs', 'initial_states', 'W', 'mask')
-                       if name in variables]
-        dtype = node_inputs[0].dtype
-        return Apply(self, node_inputs, [_output(dtype, 3), _output(dtype, 3)])
-
     def _c_arguments(self, node, inputs, outputs):
         mask = inputs[3] if len(inputs) > 3 else 'NULL'
         return inputs[:3] + [mask] + ['&' + output for output in outputs]
-
-    def connection_pattern(self, node):
-        return _mask_pattern(node, 3)
 
     def infer_shape(self, fgraph, node, input_shapes):
         time, batch, dim = input_shapes[0]
@@ -386,20 +410,13 @@ class FusedSimpleRecurrentGrad(_FusedGradOp):
     params_type = FusedSimpleRecurrent.params_type
     kernel = 'fused_simple.c'
     function = 'blk_simple_backward'
+    output_ndims = (3, 2, 2)
     get_params = FusedSimpleRecurrent.get_params
     _c_params = FusedSimpleRecurrent._c_params
 
     def __init__(self, activation='tanh', reverse=False):
         super().__init__(reverse)
         self.activation = activation
-
-    def make_node(self, W, states, saved, grad_states, mask=None):
-        node_inputs = [tensor.as_tensor_variable(variable) for variable in
-                       (W, states, saved, grad_states, mask)
-                       if variable is not None]
-        dtype = node_inputs[0].dtype
-        return Apply(self, node_inputs, [_output(dtype, 3), _output(dtype, 2),
-                                         _output(dtype, 2)])
 
     def _c_arguments(self, node, inputs, outputs):
         mask = inputs[4] if len(inputs) > 4 else 'NULL'
@@ -411,8 +428,7 @@ class FusedSimpleRecurrentGrad(_FusedGradOp):
         return [(time, batch, dim), (batch, dim), input_shapes[0]]
 
 
-
-class FusedLSTM(_FusedOp):
+class FusedLSTM(_FusedLoopOp):
     """The time loop of Blocks' LSTM.
 
     Inputs ``inputs, initial_states, initial_cells, W_state[,
@@ -438,40 +454,22 @@ class FusedLSTM(_FusedOp):
              'W_state': ('dim', ('dim', 4)), 'W_cell_to_in': ('dim',),
              'W_cell_to_forget': ('dim',), 'W_cell_to_out': ('dim',),
              'mask': ('time', 'batch')}
+    output_ndims = (3, 3, 3)
 
     def __init__(self, peepholes=True, reverse=False):
         super().__init__(reverse)
         self.peepholes = bool(peepholes)
 
-    @property
     def _names(self):
-        """The names of the required inputs, in order."""
-        return (['inputs', 'initial_states', 'initial_cells', 'W_state']
-                + (['W_cell_to_in', 'W_cell_to_forget', 'W_cell_to_out']
-                   if self.peepholes else []))
-
-    def make_node(self, *inputs):
-        names = self._names
-        if len(inputs) not in (len(names), len(names) + 1):
-            raise TypeError('{} takes {} and an optional mask, got {} inputs'
-                            .format(self, ', '.join(names), len(inputs)))
-        variables = _check_types(type(self).__name__,
-                                 dict(zip(names + ['mask'], inputs)),
-                                 self.specs)
-        node_inputs = [variables[name] for name in names + ['mask']
-                       if name in variables]
-        dtype = node_inputs[0].dtype
-        return Apply(self, node_inputs, [_output(dtype, 3) for _ in range(3)])
+        return [name for name in super()._names()
+                if self.peepholes or not name.startswith('W_cell_to_')]
 
     def _c_arguments(self, node, inputs, outputs):
-        required = len(self._names)
+        required = len(self._names())
         peepholes = inputs[4:7] if self.peepholes else ['NULL'] * 3
         mask = inputs[required] if len(inputs) > required else 'NULL'
         return (inputs[:4] + peepholes + [mask]
                 + ['&' + output for output in outputs])
-
-    def connection_pattern(self, node):
-        return _mask_pattern(node, len(self._names))
 
     def infer_shape(self, fgraph, node, input_shapes):
         time, batch, gates = input_shapes[0]
@@ -484,7 +482,7 @@ class FusedLSTM(_FusedOp):
         grad_states, grad_cells = [
             _zeros_if_disconnected(grad, output)
             for grad, output in zip(output_grads[:2], outputs[:2])]
-        required = len(self._names)
+        required = len(self._names())
         grad_op = FusedLSTMGrad(self.peepholes, self.reverse)
         grads = grad_op(*([inputs[3]] + inputs[4:required] + outputs
                           + [grad_states, grad_cells] + inputs[required:]))
@@ -510,13 +508,9 @@ class FusedLSTMGrad(_FusedGradOp):
         super().__init__(reverse)
         self.peepholes = bool(peepholes)
 
-    def make_node(self, *inputs):
-        node_inputs = [tensor.as_tensor_variable(variable)
-                       for variable in inputs]
-        dtype = node_inputs[0].dtype
-        return Apply(self, node_inputs,
-                     [_output(dtype, ndim) for ndim in
-                      [3, 2, 2, 2] + ([1, 1, 1] if self.peepholes else [])])
+    @property
+    def output_ndims(self):
+        return (3, 2, 2, 2) + ((1, 1, 1) if self.peepholes else ())
 
     def _c_arguments(self, node, inputs, outputs):
         weights = 4 if self.peepholes else 1
@@ -535,7 +529,7 @@ class FusedLSTMGrad(_FusedGradOp):
                  input_shapes[0]] + [(dim,)] * (weights - 1))
 
 
-class FusedGatedRecurrent(_FusedOp):
+class FusedGatedRecurrent(_FusedLoopOp):
     """The time loop of Blocks' gated recurrent network.
 
     Inputs ``inputs, gate_inputs, initial_states, state_to_state,
@@ -558,27 +552,11 @@ class FusedGatedRecurrent(_FusedOp):
              'state_to_state': ('dim', 'dim'),
              'state_to_gates': ('dim', ('dim', 2)),
              'mask': ('time', 'batch')}
-
-    def make_node(self, inputs, gate_inputs, initial_states, state_to_state,
-                  state_to_gates, mask=None):
-        names = ('inputs', 'gate_inputs', 'initial_states', 'state_to_state',
-                 'state_to_gates', 'mask')
-        variables = _check_types(
-            type(self).__name__,
-            dict(zip(names, (inputs, gate_inputs, initial_states,
-                             state_to_state, state_to_gates, mask))),
-            self.specs)
-        node_inputs = [variables[name] for name in names
-                       if name in variables]
-        dtype = node_inputs[0].dtype
-        return Apply(self, node_inputs, [_output(dtype, 3), _output(dtype, 3)])
+    output_ndims = (3, 3)
 
     def _c_arguments(self, node, inputs, outputs):
         mask = inputs[5] if len(inputs) > 5 else 'NULL'
         return inputs[:5] + [mask] + ['&' + output for output in outputs]
-
-    def connection_pattern(self, node):
-        return _mask_pattern(node, 5)
 
     def infer_shape(self, fgraph, node, input_shapes):
         time, batch, dim = input_shapes[0]
@@ -606,16 +584,7 @@ class FusedGatedRecurrentGrad(_FusedGradOp):
     """
     kernel = 'fused_gru.c'
     function = 'blk_gru_backward'
-
-    def make_node(self, state_to_state, state_to_gates, states, saved,
-                  grad_states, mask=None):
-        node_inputs = [tensor.as_tensor_variable(variable) for variable in
-                       (state_to_state, state_to_gates, states, saved,
-                        grad_states, mask)
-                       if variable is not None]
-        dtype = node_inputs[0].dtype
-        return Apply(self, node_inputs,
-                     [_output(dtype, ndim) for ndim in (3, 3, 2, 2, 2)])
+    output_ndims = (3, 3, 2, 2, 2)
 
     def _c_arguments(self, node, inputs, outputs):
         mask = inputs[5] if len(inputs) > 5 else 'NULL'

@@ -549,6 +549,9 @@ def test_build_time_errors():
                        r"\(3, 8\), expected \(3, 12\) = \(dim, 4 \* dim\)"):
         fused_lstm(x, tensor.tensor(shape=(None, 3), dtype='float64'), c0,
                    tensor.tensor(shape=(3, 8), dtype='float64'))
+    with pytest.raises(TypeError, match="takes inputs, initial_states, "
+                       "initial_cells, W_state and an optional mask, got 3"):
+        FusedLSTM(peepholes=False)(x, h0, c0)
     with pytest.raises(ValueError, match="give all three peepholes"):
         fused_lstm(x, h0, c0, W, tensor.vector())
     with pytest.raises(ValueError, match="activation must be one of"):
