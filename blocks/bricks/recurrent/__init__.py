@@ -1,0 +1,1 @@
+"""Recurrent bricks and the fused kernels that run their time loops."""
