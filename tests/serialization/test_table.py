@@ -13,6 +13,7 @@ import pkgutil
 
 import pytest
 from aesara import tensor
+from aesara.graph.op import Op
 from aesara.graph.basic import io_toposort
 
 import blocks
@@ -22,6 +23,7 @@ from blocks.data.datasets import Dataset
 from blocks.data.schemes import IterationScheme
 from blocks.data.streams import AbstractDataStream
 from blocks.extensions import TrainingExtension
+from blocks.extensions.schedules import Schedule
 from blocks.initialization import NdarrayInitialization
 from blocks.log.log import TrainingLogBase
 from blocks.monitoring.aggregation import (
@@ -34,7 +36,7 @@ from tests.serialization import kitchen_sink
 FAMILIES = (Brick, StepRule, TrainingAlgorithm, TrainingExtension, Dataset,
             IterationScheme, AbstractDataStream, NdarrayInitialization,
             AggregationScheme, Aggregator, MonitoredQuantity,
-            TrainingLogBase)
+            TrainingLogBase, Op, Schedule)
 
 #: Base classes that users subclass; they are never pickled as such.
 BASES = {
@@ -59,6 +61,18 @@ BASES = {
     'blocks.monitoring.aggregation.AggregationScheme',
     'blocks.monitoring.aggregation._Extremum',
     'blocks.monitoring.aggregation.MonitoredQuantity',
+    'blocks.algorithms.base.DifferentiableCostMinimizer',
+    'blocks.algorithms.constraints.ValueConstraint',
+    'blocks.bricks.conv.sequences._ConvolutionalComposite',
+    'blocks.bricks.recurrent.fused._FusedOp',
+    'blocks.bricks.recurrent.fused._FusedLoopOp',
+    'blocks.bricks.recurrent.fused._FusedGradOp',
+    'blocks.data.transformers.augmentation._Encoding',
+    'blocks.data.transformers.augmentation._RandomSourcewise',
+    'blocks.initialization.scaled._BrainstormScaling',
+    'blocks.initialization.scaled._GainScaling',
+    'blocks.utils.testing.MockAlgorithm',
+    'blocks.extensions.schedules.Schedule',
 }
 
 
