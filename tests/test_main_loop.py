@@ -277,7 +277,10 @@ def test_a_signal_stops_training_after_the_current_batch(signal_number):
     assert main_loop.status['batch_interrupt_received'] is True
     assert main_loop.log[2]['interrupt_received'] == \
         signal.Signals(signal_number).name
-    assert main_loop.log[2]['training_finished'] is True
+    # Interrupted, not finished: the run is to be resumed.
+    assert main_loop.log[2]['training_interrupted'] is True
+    assert 'training_finished' not in main_loop.log[2]
+    assert main_loop.interrupted == signal.Signals(signal_number).name
     assert [signal.getsignal(signal.SIGINT),
             signal.getsignal(signal.SIGTERM)] == handlers
     # A resumed main loop is not interrupted any more.
