@@ -132,12 +132,15 @@ class TargetShapeCheck(Op):
         return [input_shapes[0]]
 
     def grad(self, inputs, output_gradients):
+        """The gradient passes through to the checked input."""
         return [output_gradients[0], DisconnectedType()()]
 
     def connection_pattern(self, node):
+        """Only the checked input is connected to the output."""
         return [[True], [False]]
 
     def R_op(self, inputs, eval_points):
+        """The R-operator passes through, like the gradient."""
         return [eval_points[0]]
 
     def __str__(self):

@@ -397,7 +397,7 @@ def dump(obj, file_handler, protocol=DEFAULT_PROTOCOL,
     >>> _ = archive.seek(0)
     >>> arrays = numpy.load(archive)
     >>> sorted(arrays.keys())
-    ['_pkl', 'mlp/linear_0.W', 'mlp/linear_0.b']
+    ['_pkl', '_signature/_pkl', 'mlp/linear_0.W', 'mlp/linear_0.b']
     >>> arrays['mlp/linear_0.W'].shape
     (10, 10)
     >>> from blocks.serialization import load
@@ -468,7 +468,8 @@ def add_to_dump(obj, file_handler, name, parameters=None, use_cpickle=False,
     >>> load(archive, name='extra')['weights'].get_value()
     array([1., 1.])
     >>> sorted(zipfile.ZipFile(archive).namelist())
-    ['_pkl', '_state/weights.npy', 'extra']
+    ['_pkl', '_signature/_pkl', '_signature/extra', '_state/weights.npy',
+     'extra']
 
     """
     if not isinstance(name, str) or not name or name == PICKLE_MEMBER or \

@@ -274,6 +274,13 @@ REFERENCES = {
     'numpy': ('bool_', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
               'uint32', 'uint64', 'float16', 'float32', 'float64',
               'complex64', 'complex128', 'ndarray'),
+    # Ufuncs that objects hold as functions (e.g. an aggregation's
+    # reduction); referring to one runs nothing.
+    'numpy.core._multiarray_umath': (
+        'add', 'subtract', 'multiply', 'divide', 'true_divide', 'maximum',
+        'minimum', 'fmax', 'fmin', 'absolute', 'sqrt', 'square', 'exp',
+        'log', 'negative', 'sign', 'logical_and', 'logical_or', 'greater',
+        'greater_equal', 'less', 'less_equal', 'equal', 'not_equal'),
     'aesara.scalar.basic': ('same_out', 'same_out_nobool', 'same_out_min8',
                             'upcast_out', 'upcast_out_nobool',
                             'upcast_out_min8', 'upcast_out_no_complex',
