@@ -9,7 +9,7 @@ to these bricks are pushed to the copies before allocation.
 """
 import copy
 
-from blocks.bricks.base import application, lazy
+from blocks.bricks.base import NoneAllocation, application, lazy
 from blocks.bricks.interfaces import Feedforward, Initializable
 from blocks.bricks.simple import Linear
 
@@ -107,9 +107,9 @@ class Parallel(Initializable):
         self.children = children
 
     def _push_allocation_config(self):
-        if not self.input_dims or not self.output_dims:
-            # Not configured yet: `allocate` reports what is missing.
-            return
+        # Report what is missing now: a push that configured no children
+        # would not be repeated.
+        self._check_config('allocation', NoneAllocation)
         _check_dims(self, 'input_dims', self.input_dims, self.input_names)
         _check_dims(self, 'output_dims', self.output_dims, self.input_names)
         for input_dim, output_dim, child in zip(

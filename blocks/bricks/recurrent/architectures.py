@@ -13,7 +13,7 @@ import numpy
 from aesara import tensor
 
 from blocks.bricks.base import application, lazy
-from blocks.bricks.interfaces import Initializable
+from blocks.bricks.interfaces import Activation, Initializable
 from blocks.bricks.simple import Logistic, Tanh
 from blocks.bricks.recurrent.base import BaseRecurrent, recurrent
 from blocks.roles import add_role, INITIAL_STATE, WEIGHT
@@ -22,6 +22,22 @@ from blocks.utils import shared_floatx_nans, shared_floatx_zeros
 
 def _repeat_for_batch(vector, batch_size):
     return tensor.repeat(vector[None, :], batch_size, 0)
+
+
+def activate(brick, value):
+    """Apply an activation brick inside a step.
+
+    A plain :class:`~blocks.bricks.Activation` contributes its element-wise
+    function without the tagged copies of an application: inside a loop
+    they would only enlarge the inner graph, and Aesara's compile time
+    grows quickly with its size (especially for gradients). Other bricks
+    are applied as usual.
+
+    """
+    if isinstance(brick, Activation) and \
+            type(brick).apply is Activation.apply:
+        return brick.activation(value)
+    return brick.apply(value)
 
 
 class _Transition(BaseRecurrent, Initializable):
@@ -152,9 +168,9 @@ class SimpleRecurrent(_Transition):
 
     def step(self, inputs, states):
         """The maths of one step, without masking or tagging."""
-        return self.activation.apply(inputs + tensor.dot(states, self.W))
+        return activate(self.activation, inputs + tensor.dot(states, self.W))
 
-    @application
+    @application(inputs=[])
     def initial_states(self, batch_size, *args, **kwargs):
         return _repeat_for_batch(self.initial_state, batch_size)
 
@@ -325,17 +341,18 @@ class LSTM(_Transition):
         if self.peepholes:
             in_gate = in_gate + cells * self.W_cell_to_in
             forget_gate = forget_gate + cells * self.W_cell_to_forget
-        in_gate = self.gate_activation.apply(in_gate)
-        forget_gate = self.gate_activation.apply(forget_gate)
-        next_cells = forget_gate * cells + in_gate * self.activation.apply(
-            activations[:, 2 * dim:3 * dim])
+        in_gate = activate(self.gate_activation, in_gate)
+        forget_gate = activate(self.gate_activation, forget_gate)
+        candidate = activate(self.activation,
+                             activations[:, 2 * dim:3 * dim])
+        next_cells = forget_gate * cells + in_gate * candidate
         if self.peepholes:
             out_gate = out_gate + next_cells * self.W_cell_to_out
-        out_gate = self.gate_activation.apply(out_gate)
-        next_states = out_gate * self.activation.apply(next_cells)
+        out_gate = activate(self.gate_activation, out_gate)
+        next_states = out_gate * activate(self.activation, next_cells)
         return next_states, next_cells
 
-    @application
+    @application(inputs=[])
     def initial_states(self, batch_size, *args, **kwargs):
         return [_repeat_for_batch(self.initial_state, batch_size),
                 _repeat_for_batch(self.initial_cells, batch_size)]
@@ -460,15 +477,16 @@ class GatedRecurrent(_Transition):
 
     def step(self, inputs, gate_inputs, states):
         """The maths of one step, without masking or tagging."""
-        gates = self.gate_activation.apply(
-            gate_inputs + tensor.dot(states, self.state_to_gates))
+        gates = activate(self.gate_activation,
+                         gate_inputs + tensor.dot(states, self.state_to_gates))
         update = gates[:, :self.dim]
         reset = gates[:, self.dim:]
-        candidate = self.activation.apply(
+        candidate = activate(
+            self.activation,
             inputs + tensor.dot(states * reset, self.state_to_state))
         return update * candidate + (1 - update) * states
 
-    @application
+    @application(inputs=[])
     def initial_states(self, batch_size, *args, **kwargs):
         return _repeat_for_batch(self.initial_state, batch_size)
 

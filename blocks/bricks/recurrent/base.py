@@ -20,6 +20,7 @@ import aesara
 from aesara import tensor
 from aesara.graph.basic import Variable
 from aesara.raise_op import Assert
+from aesara.tensor.basic import tensor_copy
 from aesara.tensor.shape import unbroadcast
 
 from blocks.bricks.base import (Application, Brick, application,
@@ -323,16 +324,26 @@ def _check_argument(brick, names, name, value, leading, kind='sequence'):
             context = "one step (iterate=False)"
         raise ValueError(
             "{} must be a {}-dimensional tensor ({}) for {}, got {} with {} "
-            "dimension(s)".format(where, ndim, axes, context, value,
-                                  value.type.ndim))
+            "dimension(s)".format(where, ndim, axes, context,
+                                  _given(value), value.type.ndim))
     static = value.type.shape[leading:]
     for axis, (given, wanted) in enumerate(zip(static, expected)):
         if given is not None and given != wanted:
             raise ValueError(
                 "{}: axis {} of {} has length {}, expected {} (the brick's "
                 "get_dim({!r}){})".format(
-                    where, leading + axis, value, given, wanted, name,
+                    where, leading + axis, _given(value), given, wanted, name,
                     _dim_note(brick, name)))
+
+
+def _given(value):
+    """The user's variable behind the copy an application tagged."""
+    while value.owner is not None and value.owner.op == tensor_copy and \
+            getattr(value.tag, 'roles', None):
+        value = value.owner.inputs[0]
+    if value.name:
+        return value.name
+    return 'an unnamed {}'.format(value.type)
 
 
 def _dim_note(brick, name):
@@ -362,7 +373,7 @@ def _check_sequence_shapes(names, sequences):
                     "sequence {!r} has {}; all sequences, masks included, "
                     "are (time, batch, ...) with the same time and batch "
                     "lengths".format(names.where, name, given, what, axis,
-                                     value, reference_name, wanted))
+                                     _given(value), reference_name, wanted))
         message = ("{}: the sequence {!r} and the sequence {!r} differ in "
                    "their number of steps or examples (axes 0 and 1)".format(
                        names.where, name, reference_name))
@@ -577,7 +588,7 @@ class BaseRecurrent(Brick):
     """
     has_bias = False
 
-    @application
+    @application(inputs=[])
     def initial_states(self, batch_size, *args, **kwargs):
         """Return initial states for an application call.
 
@@ -595,6 +606,9 @@ class BaseRecurrent(Brick):
         \\*args, \\*\\*kwargs
             The arguments of the application call (sequences, contexts,
             given states), for initial states that depend on them.
+            None of the arguments is tagged as an input of the brick (a
+            filter for a recurrent brick's inputs, e.g. to apply dropout,
+            finds its sequences, not the batch size).
 
         Returns
         -------

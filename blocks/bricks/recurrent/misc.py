@@ -367,7 +367,7 @@ class RecurrentStack(BaseRecurrent, Initializable):
         return self.apply.sequences + self.apply.states + \
             self.apply.contexts
 
-    @application
+    @application(inputs=[])
     def initial_states(self, batch_size, *args, **kwargs):
         contexts = {name: kwargs[name] for name in self.apply.contexts
                     if name in kwargs}
