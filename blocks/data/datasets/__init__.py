@@ -2,13 +2,16 @@
 
 :class:`Dataset` defines the interface; :class:`IterableDataset` and
 :class:`IndexableDataset` wrap data already in memory; :class:`MNIST` and
-:class:`Digits` load real handwritten digits.
+:class:`Digits` load real handwritten digits; :class:`TextFile` and
+:class:`OneBillionWord` read text line by line.
 
 """
 from blocks.data.datasets.base import (
     Dataset, IndexableDataset, IterableDataset, LazyIndexableDataset)
 from blocks.data.datasets.digits import Digits
 from blocks.data.datasets.mnist import MNIST
+from blocks.data.datasets.text import OneBillionWord, TextFile
 
 __all__ = ('Dataset', 'IterableDataset', 'IndexableDataset',
-           'LazyIndexableDataset', 'MNIST', 'Digits')
+           'LazyIndexableDataset', 'MNIST', 'Digits', 'TextFile',
+           'OneBillionWord')
