@@ -1,5 +1,7 @@
 """Tests of the brick interfaces: input checks, Initializable, LinearLike,
 Random and Activation."""
+import pickle
+
 import numpy
 import pytest
 import aesara
@@ -131,3 +133,16 @@ def test_random_stream_and_seed():
     other = Noisy()
     other.aesara_rng = stream
     assert other.aesara_rng is stream
+
+
+def test_the_random_stream_of_a_brick_pickles():
+    brick = Noisy(aesara_seed=3)
+    first = brick.aesara_rng.normal(size=(2,))
+    copy = pickle.loads(pickle.dumps(brick))
+    # The copy goes on with the seed sequence where the original stands.
+    after_copy = copy.aesara_rng.normal(size=(2,))
+    after_original = brick.aesara_rng.normal(size=(2,))
+    numpy.testing.assert_array_equal(after_copy.eval(),
+                                     after_original.eval())
+    assert not numpy.array_equal(after_copy.eval(), first.eval())
+    assert len(copy.aesara_rng.updates()) == 2

@@ -25,6 +25,7 @@ from aesara.tensor.shape import unbroadcast
 
 from blocks.bricks.base import (Application, Brick, application,
                                 _make_application_decorator)
+from blocks.bricks.recurrent.randomness import ReplayStep, hoisted_draws
 
 #: The call options of recurrent applications, with their defaults.
 RECURRENT_OPTIONS = OrderedDict([
@@ -396,13 +397,13 @@ def carry_masked(mask, new, old):
     Returns
     -------
     :class:`~aesara.tensor.TensorVariable`
-        ``mask * new + (1 - mask) * old``, the mask broadcast over the
-        other axes.
+        ``mask * new + (1 - mask) * old`` for a mask of zeros and ones (the
+        mask broadcast over the other axes), computed as a selection, so
+        that a NaN or an infinity in the discarded value cannot leak.
 
     """
-    mask = tensor.cast(mask, new.dtype)
     mask = mask.dimshuffle([0] + ['x'] * (new.ndim - 1))
-    return mask * new + (1 - mask) * old
+    return tensor.switch(mask, new, old)
 
 
 class _ScanStep:
@@ -423,8 +424,11 @@ class _ScanStep:
                 len(args), names))
         kwargs = OrderedDict(zip(names, args))
         kwargs.update(self.rest)
-        return self.application(iterate=False, as_list=True,
-                                call_id=self.call_id, **kwargs)
+        outputs = self.application(iterate=False, as_list=True,
+                                   call_id=self.call_id, **kwargs)
+        self.traced_inputs = list(args)
+        self.traced_outputs = list(outputs)
+        return outputs
 
 
 def scan_loop(application, sequences, states, contexts, rest, n_steps,
@@ -470,12 +474,35 @@ def scan_loop(application, sequences, states, contexts, rest, n_steps,
     outputs_info = [states[name] if name in states else None
                     for name in output_names]
     brick = application.brick
+    scan_name = '{}_{}_scan'.format(
+        brick.name, application.application.application_name)
     results, updates = aesara.scan(
         step, sequences=list(sequences.values()), outputs_info=outputs_info,
         non_sequences=list(contexts.values()), n_steps=n_steps,
         go_backwards=reverse, strict=False, return_list=True,
-        name='{}_{}_scan'.format(brick.name,
-                                 application.application.application_name))
+        name=scan_name)
+    if updates:
+        # Random draws inside the step: make them before the loop (see
+        # blocks.bricks.recurrent.randomness) and trace the loop again.
+        outer_values = ([sequence[0] for sequence in sequences.values()] +
+                        [states[name] for name in state_names] +
+                        list(contexts.values()))
+        draws, updates = hoisted_draws(
+            '{}.{}'.format(brick.path_or_name(),
+                           application.application.application_name),
+            step.traced_inputs, step.traced_outputs, outer_values, n_steps,
+            updates)
+        replay = ReplayStep(step.traced_inputs, step.traced_outputs, draws,
+                            len(sequences))
+        results, replay_updates = aesara.scan(
+            replay, sequences=list(sequences.values()) +
+            [values for _, values in draws], outputs_info=outputs_info,
+            non_sequences=list(contexts.values()), n_steps=n_steps,
+            go_backwards=reverse, strict=False, return_list=True,
+        name=scan_name)
+        if replay_updates:
+            raise AssertionError("the replayed step still updates {}".format(
+                list(replay_updates)))
     outputs = []
     for name, result in zip(output_names, results):
         if name in states:
