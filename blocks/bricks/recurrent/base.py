@@ -13,18 +13,17 @@ replace it (e.g. by a fused Op computing the whole sequence) without
 changing anything else.
 
 """
-import numbers
 from collections import OrderedDict
 
 import aesara
 from aesara import tensor
 from aesara.graph.basic import Variable
-from aesara.raise_op import Assert
-from aesara.tensor.basic import tensor_copy
 from aesara.tensor.shape import unbroadcast
 
 from blocks.bricks.base import (Application, Brick, application,
                                 _make_application_decorator)
+from blocks.bricks.recurrent.checks import (
+    check_argument, check_sequence_shapes, expected_dim)
 from blocks.bricks.recurrent.randomness import ReplayStep, hoisted_draws
 
 #: The call options of recurrent applications, with their defaults.
@@ -40,9 +39,6 @@ no_steps_error = """
 A recurrent application infers the number of steps and the batch size from
 its sequences (time is the first axis, the batch the second). Without
 sequences, give both as call options: apply(..., n_steps=10, batch_size=4)."""
-
-time_major_note = "(time, batch{}) when iterate=True"
-
 
 class RecurrentApplication(Application):
     """The application of a recurrent brick, created by :func:`recurrent`.
@@ -124,10 +120,10 @@ class RecurrentApplication(Application):
     def _step(self, brick, bound, names, arguments, options):
         """Call the step function once, filling in missing states."""
         for name in names.sequences:
-            _check_argument(brick, names, name, arguments.get(name),
+            check_argument(brick, names, name, arguments.get(name),
                             leading=1)
         for name in names.states:
-            _check_argument(brick, names, name, arguments.get(name),
+            check_argument(brick, names, name, arguments.get(name),
                             leading=1, kind='state')
         missing = [name for name in names.states
                    if arguments.get(name) is None]
@@ -176,7 +172,7 @@ class RecurrentApplication(Application):
         for name in names.sequences:
             if arguments.get(name) is not None:
                 sequences[name] = tensor.as_tensor_variable(arguments[name])
-                _check_argument(brick, names, name, sequences[name],
+                check_argument(brick, names, name, sequences[name],
                                 leading=2)
         contexts = OrderedDict(
             (name, tensor.as_tensor_variable(arguments[name]))
@@ -185,13 +181,13 @@ class RecurrentApplication(Application):
             (name, tensor.as_tensor_variable(arguments[name]))
             for name in names.states if arguments.get(name) is not None)
         for name, state in states.items():
-            _check_argument(brick, names, name, state, leading=1,
+            check_argument(brick, names, name, state, leading=1,
                             kind='state')
         rest = OrderedDict((name, value) for name, value in arguments.items()
                            if name not in scanned)
 
         if sequences:
-            sequences = _check_sequence_shapes(names, sequences)
+            sequences = check_sequence_shapes(names, sequences)
             first = next(iter(sequences.values()))
             n_steps, batch_size = first.shape[0], first.shape[1]
         else:
@@ -283,105 +279,6 @@ def _batch_size(names, arguments, axis):
     raise ValueError("{}: cannot tell the batch size for the initial "
                      "states: give the states, a sequence, or batch_size=..."
                      .format(names.where))
-
-
-def _expected_dim(brick, name):
-    """The brick's ``get_dim(name)`` as a tuple of axis lengths, or None."""
-    try:
-        dim = brick.get_dim(name)
-    except Exception:
-        return None
-    if isinstance(dim, numbers.Integral) and not isinstance(dim, bool):
-        return () if dim == 0 else (int(dim),)
-    if isinstance(dim, tuple) and all(isinstance(length, numbers.Integral)
-                                      for length in dim):
-        return tuple(int(length) for length in dim)
-    return None
-
-
-def _check_argument(brick, names, name, value, leading, kind='sequence'):
-    """Check the number of axes and the feature axes of an argument.
-
-    ``leading`` is the number of axes before the features: 2 (time, batch)
-    for a sequence with iterate=True, 1 (batch) for a state or a step's
-    input.
-
-    """
-    if not isinstance(value, Variable) or not hasattr(value.type, 'ndim'):
-        return
-    expected = _expected_dim(brick, name)
-    if expected is None:
-        return
-    ndim = leading + len(expected)
-    axes = ('time, batch' if leading == 2 else 'batch') + \
-        (', features' if expected else '')
-    where = "{}: argument {!r}".format(names.where, name)
-    if value.type.ndim != ndim:
-        if kind == 'state':
-            context = "a state"
-        elif leading == 2:
-            context = "a sequence with iterate=True"
-        else:
-            context = "one step (iterate=False)"
-        raise ValueError(
-            "{} must be a {}-dimensional tensor ({}) for {}, got {} with {} "
-            "dimension(s)".format(where, ndim, axes, context,
-                                  _given(value), value.type.ndim))
-    static = value.type.shape[leading:]
-    for axis, (given, wanted) in enumerate(zip(static, expected)):
-        if given is not None and given != wanted:
-            raise ValueError(
-                "{}: axis {} of {} has length {}, expected {} (the brick's "
-                "get_dim({!r}){})".format(
-                    where, leading + axis, _given(value), given, wanted, name,
-                    _dim_note(brick, name)))
-
-
-def _given(value):
-    """The user's variable behind the copy an application tagged."""
-    while value.owner is not None and value.owner.op == tensor_copy and \
-            getattr(value.tag, 'roles', None):
-        value = value.owner.inputs[0]
-    if value.name:
-        return value.name
-    return 'an unnamed {}'.format(value.type)
-
-
-def _dim_note(brick, name):
-    note = getattr(brick, 'dim_notes', {}).get(name)
-    return ' = {}'.format(note) if note else ''
-
-
-def _check_sequence_shapes(names, sequences):
-    """Check that all sequences agree on their number of steps and
-    examples: statically where the shapes are known, with an assertion in
-    the graph otherwise (scan would silently use the shortest)."""
-    items = list(sequences.items())
-    reference_name, reference = next(
-        ((name, value) for name, value in items if name != 'mask'),
-        items[0])
-    checked = OrderedDict()
-    for name, value in items:
-        if value is reference or value.ndim < 2 or reference.ndim < 2:
-            checked[name] = value
-            continue
-        for axis, what in ((0, 'steps'), (1, 'examples')):
-            given = value.type.shape[axis]
-            wanted = reference.type.shape[axis]
-            if given is not None and wanted is not None and given != wanted:
-                raise ValueError(
-                    "{}: argument {!r} has {} {} (axis {} of {}), but the "
-                    "sequence {!r} has {}; all sequences, masks included, "
-                    "are (time, batch, ...) with the same time and batch "
-                    "lengths".format(names.where, name, given, what, axis,
-                                     _given(value), reference_name, wanted))
-        message = ("{}: the sequence {!r} and the sequence {!r} differ in "
-                   "their number of steps or examples (axes 0 and 1)".format(
-                       names.where, name, reference_name))
-        checked[name] = Assert(message)(
-            value, tensor.eq(value.shape[0], reference.shape[0]),
-            tensor.eq(value.shape[1], reference.shape[1]))
-    return checked
 
 
 def carry_masked(mask, new, old):
@@ -645,7 +542,7 @@ class BaseRecurrent(Brick):
         """
         result = []
         for state in self.apply.states:
-            shape = _expected_dim(self, state)
+            shape = expected_dim(self, state)
             if shape is None:
                 raise ValueError("{}.initial_states: get_dim({!r}) gives no "
                                  "dimension, so no zero initial state can be "
