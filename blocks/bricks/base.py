@@ -426,8 +426,8 @@ class Application:
         tagged = []
         for output, name in zip(outputs, output_names):
             if isinstance(output, Variable):
-                output = self._tag(output, brick, application_call, OUTPUT,
-                                   name)
+                output = self._tag_output(output, brick, application_call,
+                                          name)
             tagged.append(output)
         if as_dict:
             return OrderedDict(zip(output_names, tagged))
@@ -455,6 +455,10 @@ class Application:
             if parameter.name in arguments:
                 args.append(arguments.pop(parameter.name))
         return self.application_function(brick, *args, **arguments)
+
+    def _tag_output(self, output, brick, application_call, name):
+        """Tag an output; subclasses may tag some outputs in place."""
+        return self._tag(output, brick, application_call, OUTPUT, name)
 
     def _tag(self, variable, brick, application_call, role, name):
         copy = variable.copy()

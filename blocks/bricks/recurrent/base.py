@@ -22,6 +22,7 @@ from aesara.tensor.shape import unbroadcast
 
 from blocks.bricks.base import (Application, Brick, application,
                                 _make_application_decorator)
+from blocks.roles import OUTPUT
 from blocks.bricks.recurrent.checks import (
     check_argument, check_sequence_shapes, expected_dim)
 from blocks.bricks.recurrent.randomness import ReplayStep, hoisted_draws
@@ -29,7 +30,7 @@ from blocks.bricks.recurrent.randomness import ReplayStep, hoisted_draws
 #: The call options of recurrent applications, with their defaults.
 RECURRENT_OPTIONS = OrderedDict([
     ('iterate', True), ('reverse', False), ('return_initial_states', False),
-    ('n_steps', None), ('batch_size', None)])
+    ('n_steps', None), ('batch_size', None), ('_in_loop', False)])
 
 #: The attributes the :func:`recurrent` decorator accepts.
 RECURRENT_ATTRIBUTES = ('sequences', 'states', 'contexts', 'outputs')
@@ -108,6 +109,8 @@ class RecurrentApplication(Application):
             arguments['application_call'] = application_call
         bound = self.__get__(brick, type(brick))
         names = _Names(bound)
+        if options['_in_loop']:
+            application_call.metadata['in_loop'] = True
         if options['iterate']:
             return self._iterate(brick, bound, names, arguments, options,
                                  application_call)
@@ -147,6 +150,26 @@ class RecurrentApplication(Application):
                 output = carry_masked(mask, output, arguments[name])
             masked.append(output)
         return masked
+
+    def _tag_output(self, output, brick, application_call, name):
+        # A step's output inside a loop is tagged in place when nothing
+        # else has tagged it: scan stores the outputs for the gradient, and
+        # the gradient refers to the variables the step computed. Were the
+        # stored outputs tagged copies, the backward loop would compute the
+        # step again (e.g. tanh(x + h W), a matrix product more per step).
+        fresh = (output.owner is not None and
+                 not getattr(output.tag, 'roles', None) and
+                 not getattr(output.tag, 'annotations', None))
+        if not (application_call.metadata.get('in_loop') and fresh and
+                not brick.print_shapes):
+            return super()._tag_output(output, brick, application_call,
+                                       name)
+        output.name = '{}_{}_{}'.format(brick.name, self.application_name,
+                                        name)
+        output.tag.name = name
+        output.tag.annotations = [brick, application_call]
+        output.tag.roles = [OUTPUT]
+        return output
 
     def _check_missing(self, brick, names, arguments):
         required = [
@@ -322,7 +345,8 @@ class _ScanStep:
         kwargs = OrderedDict(zip(names, args))
         kwargs.update(self.rest)
         outputs = self.application(iterate=False, as_list=True,
-                                   call_id=self.call_id, **kwargs)
+                                   call_id=self.call_id, _in_loop=True,
+                                   **kwargs)
         self.traced_inputs = list(args)
         self.traced_outputs = list(outputs)
         return outputs
