@@ -8,20 +8,46 @@ checked against it. Rows are examples; ``*`` is the elementwise product
 and :math:`\cdot` the matrix product. All three have learned initial
 states (role ``INITIAL_STATE``) initialized with zeros.
 
+Applied with ``iterate=True``, they compute the whole loop with a fused Op
+(:mod:`~blocks.bricks.recurrent.fused`) when it computes what their step
+does, and with ``scan`` otherwise; their attribute
+``recurrent_implementation`` (or the configuration key of that name)
+forces either, see :mod:`~blocks.bricks.recurrent.implementation`.
+
 """
+from collections import OrderedDict
+
 import numpy
 from aesara import tensor
 
 from blocks.bricks.base import application, lazy
 from blocks.bricks.interfaces import Activation, Initializable
-from blocks.bricks.simple import Logistic, Tanh
+from blocks.bricks.simple import Identity, Logistic, Rectifier, Tanh
 from blocks.bricks.recurrent.base import BaseRecurrent, recurrent
+from blocks.bricks.recurrent.fused import (
+    fused_gated_recurrent, fused_lstm, fused_simple_recurrent)
+from blocks.bricks.recurrent.implementation import use_fused
 from blocks.roles import add_role, INITIAL_STATE, WEIGHT
 from blocks.utils import shared_floatx_nans, shared_floatx_zeros
 
 
 def _repeat_for_batch(vector, batch_size):
     return tensor.repeat(vector[None, :], batch_size, 0)
+
+
+def _cast(variable, dtype):
+    return variable if variable.dtype == dtype else \
+        tensor.cast(variable, dtype)
+
+
+def _exact_type_obstacle(brick, attribute, expected):
+    """Why the brick's activation `attribute` is not one the fused loop
+    computes (of exactly the class `expected`), or None."""
+    activation = getattr(brick, attribute)
+    if type(activation) is expected:
+        return None
+    return 'its {} is a {}, the fused loop computes {} only'.format(
+        attribute, type(activation).__name__, expected.__name__)
 
 
 def activate(brick, value):
@@ -44,6 +70,44 @@ class _Transition(BaseRecurrent, Initializable):
     """What the three transitions share: ``dim``, activations as children,
     learned initial states, and no biases."""
     has_biases = False
+    #: How ``iterate=True`` runs the loop: ``'auto'``, ``'fused'``,
+    #: ``'scan'``, or None to follow the configuration key
+    #: ``recurrent_implementation`` (see
+    #: :mod:`~blocks.bricks.recurrent.implementation`).
+    recurrent_implementation = None
+
+    def iterate(self, application, sequences, states, contexts, rest,
+                n_steps, reverse=False, call_id=None):
+        """Run the fused loop when it applies, else ``scan``.
+
+        See :meth:`BaseRecurrent.iterate
+        <blocks.bricks.recurrent.BaseRecurrent.iterate>` and
+        :mod:`~blocks.bricks.recurrent.implementation`. The class whose
+        step the fused Op computes defines ``_fused_loop(sequences, states,
+        mask, reverse, dtype)``, which returns what :func:`scan_loop
+        <blocks.bricks.recurrent.scan_loop>` would (sequences and states
+        cast to `dtype`).
+
+        """
+        owner = next(cls for cls in type(self).__mro__
+                     if '_fused_loop' in vars(cls))
+        dtype = use_fused(self, owner, application, sequences, states,
+                          contexts, rest)
+        if dtype is None:
+            return super().iterate(application, sequences, states, contexts,
+                                   rest, n_steps, reverse, call_id)
+        mask = sequences.get('mask')
+        sequences = OrderedDict((name, _cast(value, dtype))
+                                for name, value in sequences.items()
+                                if name != 'mask')
+        states = OrderedDict((name, _cast(value, dtype))
+                             for name, value in states.items())
+        outputs = self._fused_loop(sequences, states, mask, reverse, dtype)
+        return list(outputs), OrderedDict()
+
+    def fused_obstacle(self, sequences):
+        """Why this brick's step is not the fused loop's, or None."""
+        raise NotImplementedError
 
     def _add_initial_state(self, name):
         initial = shared_floatx_zeros((self.dim,), name=name)
@@ -73,6 +137,13 @@ class _Transition(BaseRecurrent, Initializable):
         parameter.set_value(numpy.hstack([
             scheme.generate(self.rng, (self.dim, self.dim))
             for _ in range(blocks)]).astype(parameter.dtype))
+
+
+#: The activations of :class:`SimpleRecurrent` that its fused loop
+#: computes, with their names in :data:`~blocks.bricks.recurrent.fused.
+#: ACTIVATIONS`.
+_FUSED_ACTIVATIONS = {Tanh: 'tanh', Logistic: 'logistic',
+                      Identity: 'identity', Rectifier: 'rectifier'}
 
 
 class SimpleRecurrent(_Transition):
@@ -169,6 +240,18 @@ class SimpleRecurrent(_Transition):
     def step(self, inputs, states):
         """The maths of one step, without masking or tagging."""
         return activate(self.activation, inputs + tensor.dot(states, self.W))
+
+    def fused_obstacle(self, sequences):
+        if type(self.activation) in _FUSED_ACTIVATIONS:
+            return None
+        return 'its activation is a {}, the fused loop computes {} only'\
+            .format(type(self.activation).__name__,
+                    ', '.join(cls.__name__ for cls in _FUSED_ACTIVATIONS))
+
+    def _fused_loop(self, sequences, states, mask, reverse, dtype):
+        return [fused_simple_recurrent(
+            sequences['inputs'], states['states'], _cast(self.W, dtype),
+            mask, _FUSED_ACTIVATIONS[type(self.activation)], reverse)]
 
     @application(inputs=[])
     def initial_states(self, batch_size, *args, **kwargs):
@@ -331,6 +414,19 @@ class LSTM(_Transition):
         """
         return self.step(inputs, states, cells)
 
+    def fused_obstacle(self, sequences):
+        return (_exact_type_obstacle(self, 'activation', Tanh) or
+                _exact_type_obstacle(self, 'gate_activation', Logistic))
+
+    def _fused_loop(self, sequences, states, mask, reverse, dtype):
+        peepholes = [_cast(self._parameter(name), dtype)
+                     for name in ('W_cell_to_in', 'W_cell_to_forget',
+                                  'W_cell_to_out')] \
+            if self.peepholes else [None] * 3
+        return fused_lstm(sequences['inputs'], states['states'],
+                          states['cells'], _cast(self.W_state, dtype),
+                          *peepholes, mask=mask, reverse=reverse)
+
     def step(self, inputs, states, cells):
         """The maths of one step, without masking or tagging."""
         dim = self.dim
@@ -474,6 +570,18 @@ class GatedRecurrent(_Transition):
 
         """
         return self.step(inputs, gate_inputs, states)
+
+    def fused_obstacle(self, sequences):
+        if 'gate_inputs' not in sequences:
+            return 'no gate_inputs sequence is given'
+        return (_exact_type_obstacle(self, 'activation', Tanh) or
+                _exact_type_obstacle(self, 'gate_activation', Logistic))
+
+    def _fused_loop(self, sequences, states, mask, reverse, dtype):
+        return [fused_gated_recurrent(
+            sequences['inputs'], sequences['gate_inputs'], states['states'],
+            _cast(self.state_to_state, dtype),
+            _cast(self.state_to_gates, dtype), mask, reverse)]
 
     def step(self, inputs, gate_inputs, states):
         """The maths of one step, without masking or tagging."""

@@ -83,6 +83,8 @@ def graphs():
     rnn = SimpleRecurrent(3, Identity(), weights_init=Constant(0),
                           name='rnn')
     rnn.initialize()
+    # The loop's inner graph is under test: no fused loop.
+    rnn.recurrent_implementation = 'scan'
     x = tensor.tensor3('x')
     h = rnn.apply(x, call_id='the-rnn')
     cg = ComputationGraph(h)
