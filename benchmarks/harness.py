@@ -52,7 +52,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 #: The modules that define the registered models, imported on demand.
 MODEL_MODULES = ('benchmarks.mlp', 'benchmarks.quickstart',
-                 'benchmarks.recurrent')
+                 'benchmarks.recurrent', 'benchmarks.recurrent_bricks')
 
 #: The frameworks every model is built with, in the order of the table.
 FRAMEWORKS = ('blocks', 'aesara', 'torch')
