@@ -51,7 +51,8 @@ import numpy
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 #: The modules that define the registered models, imported on demand.
-MODEL_MODULES = ('benchmarks.mlp', 'benchmarks.quickstart', 'benchmarks.lenet')
+MODEL_MODULES = ('benchmarks.mlp', 'benchmarks.quickstart', 'benchmarks.lenet',
+                 'benchmarks.recurrent', 'benchmarks.recurrent_bricks')
 
 #: The frameworks every model is built with, in the order of the table.
 FRAMEWORKS = ('blocks', 'aesara', 'torch')

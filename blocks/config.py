@@ -69,6 +69,13 @@ def _parse_log_backend(value):
     return value
 
 
+def _parse_recurrent_implementation(value):
+    value = _parse_str(value)
+    if value not in ('auto', 'fused', 'scan'):
+        raise ValueError("expected 'auto', 'fused' or 'scan'")
+    return value
+
+
 _PARSERS = {bool: _parse_bool, int: _parse_int, str: _parse_str}
 
 
@@ -202,6 +209,9 @@ config.add_config('max_blob_size', type_=int, default=4096,
                   env_var='BLOCKS_MAX_BLOB_SIZE')
 config.add_config('temp_dir', type_=str, default=None,
                   env_var='BLOCKS_TEMPDIR')
+config.add_config('recurrent_implementation',
+                  type_=_parse_recurrent_implementation, default='auto',
+                  env_var='BLOCKS_RECURRENT_IMPLEMENTATION')
 config.add_config('data_path', type_=str, env_var='BLOCKS_DATA_PATH')
 config.add_config('checkpoint_key', type_=str,
                   default=os.path.join(

@@ -17,6 +17,7 @@ from blocks.algorithms.batches import (check_not_empty, convert_source,
 from blocks.algorithms.step_rules import (cast_update, CompositeRule,
                                          RemoveNotFinite, Scale, StepRule)
 from blocks.roles import add_role, AUXILIARY
+from blocks.utils.compiling import compiling
 
 __all__ = ['GradientDescent']
 
@@ -278,8 +279,10 @@ class GradientDescent(DifferentiableCostMinimizer):
         # The cost is computed for the gradients anyway; returning it lets
         # the main loop notice a NaN or infinite cost at once.
         outputs = [] if self.cost is None else [self.cost]
-        self._function = aesara.function(
-            inputs, outputs, updates=self._all_updates(), **function_kwargs)
+        with compiling('the training function'):
+            self._function = aesara.function(
+                inputs, outputs, updates=self._all_updates(),
+                **function_kwargs)
         self._function_inputs = inputs
 
     @property

@@ -21,6 +21,7 @@ from blocks.algorithms.batches import convert_source
 from blocks.graph import ComputationGraph
 from blocks.monitoring.aggregation import (MonitoredQuantity,
                                            get_aggregation_scheme)
+from blocks.utils.compiling import compiling
 
 logger = logging.getLogger(__name__)
 
@@ -355,9 +356,10 @@ class DatasetEvaluator:
         """Compile the function that processes a batch."""
         updates = OrderedDict(self.aesara_buffer.accumulation_updates)
         updates.update(self.updates)
-        self._accumulate_fun = aesara.function(
-            self.unique_inputs, self.monitored_quantities_buffer.requires,
-            updates=updates)
+        with compiling('the monitoring functions'):
+            self._accumulate_fun = aesara.function(
+                self.unique_inputs, self.monitored_quantities_buffer.requires,
+                updates=updates)
 
     def initialize_aggregators(self):
         """Reset the aggregators before a new pass over the data."""
