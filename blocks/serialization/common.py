@@ -60,6 +60,12 @@ been crafted to run code. Do not load it unless you know why it names \
 {name}; if you do and trust it, pass allowed=[{name!r}] to load() or \
 continue_training() (--allow {name} to blocks-continue)"""
 
+blocks_refusal_explanation = """\
+: it is not in the table of trusted globals. If this checkpoint was \
+written by Blocks, the table misses a class it writes, which is a bug of \
+Blocks (please report it); if you trust this file, pass allowed=[{name!r}] \
+to load() or continue_training() (--allow {name} to blocks-continue)"""
+
 main_refusal_explanation = """\
 : it was defined in the script that started training (__main__), which \
 cannot be imported from another process. Move it into a module on the \

@@ -5,6 +5,7 @@ import hashlib
 import io
 import os
 import pickle
+import sys
 import types
 import warnings
 import zipfile
@@ -20,6 +21,7 @@ from blocks.serialization.common import (
     DEFAULT_PROTOCOL, PICKLE_MEMBER, ARRAY_SUFFIX, UNNAMED, STATE_PREFIX,
     SIGNATURE_PREFIX, main_warning)
 from blocks.serialization.signing import make_signature, signature_member
+from blocks.serialization.unpickling import scan_reduction
 
 
 def _source_name(file_handler):
@@ -267,6 +269,24 @@ class PicklerWithWarning(pickle._Pickler):
     dispatch[types.FunctionType] = save_global
     dispatch[type] = save_global
 
+    def reducer_override(self, obj):
+        return _reduce_graph_object(obj)
+
+
+class _FastPickler(pickle.Pickler):
+    """The C pickler (``use_cpickle=True``), writing loops like the other."""
+    def reducer_override(self, obj):
+        return _reduce_graph_object(obj)
+
+
+def _reduce_graph_object(obj):
+    """Write ``Scan`` Ops as their inner graph and info (see
+    :func:`~blocks.serialization.unpickling.scan_from_inner_graph`)."""
+    scan = sys.modules.get('aesara.scan.op')
+    if scan is not None and type(obj) is scan.Scan:
+        return scan_reduction(obj)
+    return NotImplemented
+
 
 class _DiscardingWriter:
     def write(self, data):
@@ -319,7 +339,7 @@ def _pickle_to_member(obj, zip_file, name, persistent_id, protocol,
 
     """
     buffer = io.BytesIO()
-    pickler_class = pickle.Pickler if use_cpickle else PicklerWithWarning
+    pickler_class = _FastPickler if use_cpickle else PicklerWithWarning
     pickler = pickler_class(buffer, protocol=protocol)
     pickler.persistent_id = persistent_id
     with change_recursion_limit(config.recursion_limit):

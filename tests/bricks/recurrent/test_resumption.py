@@ -161,7 +161,8 @@ def test_interrupted_mid_epoch_then_blocks_continue(tmp_path):
         load_parameters(interrupted)['/bidirectional/forward.W_state'],
         reference['/bidirectional/forward.W_state'])
 
-    # The resumed main loop writes its checkpoints where it did before.
+    # The resumed main loop writes its checkpoints to the file it was
+    # resumed from.
     os.remove(path)
     arguments = ['-m', 'blocks.scripts.continue_', str(interrupted)]
     for module in ALLOWED:
@@ -169,9 +170,10 @@ def test_interrupted_mid_epoch_then_blocks_continue(tmp_path):
     process = run_python(*arguments)
     assert process.returncode == 0, process.stderr
     assert 'Training resumes' in process.stderr
-    assert load(path, allowed_modules=ALLOWED).status[
+    assert not path.exists()
+    assert load(interrupted, allowed_modules=ALLOWED).status[
         'iterations_done'] == TOTAL_BATCHES
-    resumed = load_parameters(path)
+    resumed = load_parameters(interrupted)
     assert sorted(resumed) == sorted(reference)
     for name in reference:
         assert resumed[name].tobytes() == reference[name].tobytes(), name
