@@ -189,7 +189,7 @@ class BeamSearch:
 
     def search(self, input_values, eol_symbol, max_length,
                ignore_first_eol=False, as_arrays=False,
-               length_normalization=0.):
+               length_normalization=0., beam_size=None):
         """Search for the best output sequences of one input.
 
         Parameters
@@ -209,6 +209,10 @@ class BeamSearch:
             The costs are divided by ``length ** length_normalization``
             before the hypotheses are ranked and returned (0, the default,
             ranks by the total cost; 1 by the cost per output).
+        beam_size : int, optional
+            The beam size of this search; the one given to the constructor
+            by default. A beam of 1 is greedy decoding. The compiled
+            functions do not depend on it.
 
         Returns
         -------
@@ -222,7 +226,7 @@ class BeamSearch:
         """
         results = self.search_batch(input_values, eol_symbol, max_length,
                                     ignore_first_eol, as_arrays,
-                                    length_normalization)
+                                    length_normalization, beam_size)
         if len(results) != 1:
             raise ValueError("{}: search takes one input (a batch of one), "
                              "got a batch of {}; use search_batch for "
@@ -231,7 +235,7 @@ class BeamSearch:
 
     def search_batch(self, input_values, eol_symbol, max_length,
                      ignore_first_eol=False, as_arrays=False,
-                     length_normalization=0.):
+                     length_normalization=0., beam_size=None):
         """Search for the best output sequences of several inputs at once.
 
         Takes the arguments of :meth:`search`, with a batch of any size in
@@ -240,6 +244,11 @@ class BeamSearch:
 
         """
         self._check_arguments(eol_symbol, max_length, length_normalization)
+        if beam_size is None:
+            beam_size = self.beam_size
+        if not isinstance(beam_size, numbers.Integral) or beam_size < 1:
+            raise ValueError("{}: beam_size must be a positive int, got {!r}"
+                             .format(self.where, beam_size))
         if not self.compiled:
             self.compile()
         contexts = (self._contexts_function(
@@ -252,7 +261,7 @@ class BeamSearch:
                                  self.where, dict(self.context_batch_axes),
                                  sizes))
         num_inputs = next(iter(sizes.values())) if sizes else 1
-        beam = self.beam_size
+        beam = int(beam_size)
         contexts = [numpy.repeat(value, beam, axis=axis) for value, axis in
                     zip(contexts, self.context_batch_axes.values())]
         states = self._initial_function(num_inputs * beam, *contexts)

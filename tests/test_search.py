@@ -116,13 +116,7 @@ def test_large_beam_equals_exhaustive_enumeration(setup):
 
 
 def test_beam_of_one_is_greedy_and_batched_equals_single(setup):
-    search, samples = setup[:2]
-    greedy_search = BeamSearch(beam_size=1, samples=samples)
-    # Share the compiled functions with the large beam.
-    greedy_search.__dict__.update(
-        (name, value) for name, value in search.__dict__.items()
-        if name.endswith('_function'))
-    greedy_search.compiled = True
+    search = setup[0]
     sources, source_mask = setup[3:]
     for example in range(3):
         sequences, step_costs = exhaustive(setup, example)
@@ -136,8 +130,8 @@ def test_beam_of_one_is_greedy_and_batched_equals_single(setup):
                     options[sequence[len(prefix)]] = step_costs[len(prefix),
                                                                 index]
             prefix.append(min(options, key=options.get))
-        outputs, costs = greedy_search.search(one_source(setup, example),
-                                              EOL, MAX_LENGTH)
+        outputs, costs = search.search(one_source(setup, example), EOL,
+                                       MAX_LENGTH, beam_size=1)
         assert outputs == [prefix]
         assert numpy.allclose(
             costs, step_costs[:, sequences.index(prefix)].sum())
