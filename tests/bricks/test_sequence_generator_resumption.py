@@ -2,13 +2,13 @@
 
 A main loop trains a :class:`SequenceGenerator` (a language model, without
 attention: the gradient of a loop with attention takes Aesara minutes to
-compile) on masked integer sequences from a shuffled stream; an exception interrupts it in
-the middle of an epoch just after a checkpoint. The same main loop goes on
-in memory to the end (the reference); the checkpoint, loaded in this
-process, is trained to the end too: the parameters must be equal, bit for
-bit. The checkpoint also shows that the whole main loop, with the bricks of
-the generator, pickles (bricks with attention are pickled in
-test_sequence_generators.py).
+compile) on masked integer sequences from a shuffled stream; an
+exception interrupts it in the middle of an epoch just after a
+checkpoint. The same main loop goes on in memory to the end (the
+reference); the checkpoint, loaded in this process, is trained to the end
+too: the parameters must be equal, bit for bit. The checkpoint also shows
+that the whole main loop, with the bricks of the generator, pickles
+(bricks with attention are pickled in test_sequence_generators.py).
 """
 import shutil
 from collections import OrderedDict

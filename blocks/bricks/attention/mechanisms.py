@@ -92,7 +92,8 @@ class AbstractAttention(Brick):
         if isinstance(state_names, str):
             raise TypeError("/{}: state_names must be a list of names, got "
                             "the string {!r}".format(
-                                kwargs.get('name', type(self).__name__.lower()),
+                                kwargs.get('name',
+                                           type(self).__name__.lower()),
                                 state_names))
         self.state_names = list(state_names)
         self.state_dims = state_dims
@@ -132,7 +133,8 @@ class AbstractAttention(Brick):
         Parameters
         ----------
         attended : :class:`~aesara.tensor.TensorVariable`
-        preprocessed_attended : :class:`~aesara.tensor.TensorVariable`, optional
+        preprocessed_attended : :class:`~aesara.tensor.TensorVariable`
+            Optional.
         attended_mask : :class:`~aesara.tensor.TensorVariable`, optional
             1 where the attended holds data, 0 at padding.
         \\*\\*kwargs
@@ -293,6 +295,11 @@ class SequenceContentAttention(GenericSequenceAttention, Initializable):
             attended_transformer = Linear(name='preprocess')
         if energy_computer is None:
             energy_computer = ShallowEnergyComputer(name='energy_comp')
+        if not kwargs.get('state_names'):
+            raise ValueError("/{}: state_names must be given (the names of "
+                             "the states the attention looks from)".format(
+                                 kwargs.get('name',
+                                            'sequencecontentattention')))
         self.match_dim = match_dim
         self.state_transformer = state_transformer
         self.state_transformers = Parallel(
@@ -344,7 +351,8 @@ class SequenceContentAttention(GenericSequenceAttention, Initializable):
         ----------
         attended : :class:`~aesara.tensor.TensorVariable`
             The sequence, ``(time, batch, attended_dim)``.
-        preprocessed_attended : :class:`~aesara.tensor.TensorVariable`, optional
+        preprocessed_attended : :class:`~aesara.tensor.TensorVariable`
+            Optional.
             The result of :meth:`preprocess`; computed when not given.
         attended_mask : :class:`~aesara.tensor.TensorVariable`, optional
             A 0/1 ``(time, batch)`` mask; 0 marks padding.

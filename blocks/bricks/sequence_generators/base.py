@@ -80,15 +80,15 @@ class BaseSequenceGenerator(Initializable):
 
     The scheme of how the components connect::
 
-        y_{i-1} --feedback--> f_{i-1} -----------------+
-                                                      v
-        s_{i-1}, g_{i-1} --take_glimpses--> g_i --> readout --> r_i --emit--> y_i
-              |                              |                             |
-              |                              v                             v
-              +---------------------> compute_states <--fork-- feedback(y_i)
-                                             |
-                                             v
-                                            s_i
+        y[i-1] --feedback--> f[i-1] ------------+
+                                                v
+        s[i-1], g[i-1] --glimpses--> g[i] --> readout --> r[i] --emit--> y[i]
+           |                          |                                  |
+           |                          v                                  v
+           +-----------------> compute_states <--fork-- feedback(y[i]) --+
+                                      |
+                                      v
+                                     s[i]
 
     Parameters
     ----------
