@@ -175,11 +175,12 @@ def main(argv=None):
         num_epochs=args.epochs, seed=args.seed)
     main_loop.run()
     learned, cost_value = evaluate(generator, cost, length=args.length)
-    numpy.set_printoptions(precision=3, suppress=True)
-    print('True transition matrix:')
-    print(TRANSITIONS)
-    print('Learned transition matrix:')
-    print(learned)
+    # (Options set in a context: the example also runs inside tests.)
+    with numpy.printoptions(precision=3, suppress=True):
+        print('True transition matrix:')
+        print(TRANSITIONS)
+        print('Learned transition matrix:')
+        print(learned)
     print('Largest difference: {:.3f}'.format(
         abs(learned - TRANSITIONS).max()))
     print('Cost per symbol: {:.4f} nats; entropy rate of the chain: {:.4f} '

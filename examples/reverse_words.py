@@ -8,10 +8,11 @@ seed); a few hundred are held out, the rest are for training.
 An encoder reads the characters of a word (a lookup table, then a
 bidirectional gated recurrent network); a decoder, a
 :class:`~blocks.bricks.sequence_generators.SequenceGenerator` with a gated
-recurrent transition and :class:`~blocks.bricks.attention.SequenceContentAttention`
-over the encoder's states, generates the reversed word character by
-character, ending with an end-of-word symbol. At the end the held-out words
-are reversed with greedy decoding and with a beam search
+recurrent transition and
+:class:`~blocks.bricks.attention.SequenceContentAttention` over the
+encoder's states, generates the reversed word character by character,
+ending with an end-of-word symbol. At the end the held-out words are
+reversed with greedy decoding and with a beam search
 (:class:`~blocks.search.BeamSearch`, all held-out words searched together
 in batches), and the share of words reversed exactly is printed.
 
@@ -20,7 +21,11 @@ the defaults::
 
     python examples/reverse_words.py
 
-RESULT_LINES
+trained 1500 batches of 50 words in 884 seconds of wall time (compilation
+included; the training cost per word, summed over its characters, went
+100: 15.1, 200: 3.55, 300: 1.06, 400: 0.29, 500: 0.17, 700: 0.10,
+1000: 0.021, 1500: 0.0015) and then reversed 100% of the 300 held-out
+words exactly, both greedily and with a beam of 10 (15 minutes in all).
 
 Usage::
 
