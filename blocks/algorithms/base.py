@@ -336,7 +336,7 @@ class DifferentiableCostMinimizer(UpdatesAlgorithm):
         when they are given another way to compute the gradients.
     parameters : list of shared variables, optional
         The parameters to be tuned. If None, all the shared variables with
-        the ``PARAMETER`` role in the graph of `cost` are used, with a
+        the ``PARAMETER`` role in the graph of ``cost`` are used, with a
         warning recommending to pass them explicitly.
     \\*\\*kwargs
         Passed to :class:`UpdatesAlgorithm` (`updates`,

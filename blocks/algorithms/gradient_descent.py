@@ -50,7 +50,7 @@ class GradientDescent(DifferentiableCostMinimizer):
     parameters : list of shared variables, optional
         The parameters to be tuned. By default the keys of `gradients` if
         given, otherwise the shared variables with the ``PARAMETER`` role
-        in the graph of `cost` (with a warning to pass them explicitly).
+        in the graph of ``cost`` (with a warning to pass them explicitly).
     step_rule : :class:`~blocks.algorithms.StepRule`, optional
         An object encapsulating most of the algorithm's logic. Its
         ``compute_steps`` method is called to get Aesara expressions for

@@ -311,12 +311,16 @@ class NetworkFromSpec:
     targets : :class:`~aesara.tensor.TensorVariable`
         The target variable, named after the target source: class indices
         of shape ``(batch, 1)`` for classification, a matrix otherwise.
-    cost, output : :class:`~aesara.tensor.TensorVariable`
-        The cost (named 'cost') and the output (probabilities for
-        classification, predictions for regression) to train with: with
-        dropout where the spec asks for it.
-    inference_cost, inference_output : :class:`~aesara.tensor.TensorVariable`
-        The same without dropout, to monitor and predict with.
+    cost : :class:`~aesara.tensor.TensorVariable`
+        The cost (named 'cost') to train with: with dropout where the spec
+        asks for it.
+    output : :class:`~aesara.tensor.TensorVariable`
+        The output to train with (probabilities for classification,
+        predictions for regression).
+    inference_cost : :class:`~aesara.tensor.TensorVariable`
+        The cost without dropout, to monitor with.
+    inference_output : :class:`~aesara.tensor.TensorVariable`
+        The output without dropout, to predict with.
 
     """
     def __init__(self, **attributes):

@@ -147,6 +147,17 @@ OBJECTS = {
                                      'ConvolutionalLayer',
                                      'ConvolutionalSequence'),
     'blocks.bricks.interfaces': ('PicklableRandomStream',),
+    'blocks.bricks.attention.mechanisms': (
+        'AbstractAttention', 'GenericSequenceAttention',
+        'SequenceContentAttention', 'ShallowEnergyComputer'),
+    'blocks.bricks.attention.recurrent': ('AbstractAttentionRecurrent',
+                                          'AttentionRecurrent'),
+    'blocks.bricks.sequence_generators.base': (
+        'BaseSequenceGenerator', 'SequenceGenerator', 'FakeAttentionRecurrent'),
+    'blocks.bricks.sequence_generators.readouts': (
+        'AbstractReadout', 'Readout', 'AbstractEmitter', 'TrivialEmitter',
+        'SoftmaxEmitter', 'AbstractFeedback', 'TrivialFeedback',
+        'LookupFeedback'),
     'blocks.bricks.parallel': ('Parallel', 'Fork', 'Distribute', 'Merge'),
     'blocks.bricks.recurrent.architectures': ('SimpleRecurrent', 'LSTM',
                                               'GatedRecurrent'),
@@ -215,7 +226,8 @@ OBJECTS = {
     'blocks.model': ('Model',),
     'blocks.monitoring.aggregation': ('Aggregator', 'Mean', 'TakeLast',
                                       'Minimum', 'Maximum', 'Concatenate',
-                                      '_DataIndependent', 'Total'),
+                                      '_DataIndependent', 'Total',
+                                      'Perplexity'),
     'blocks.monitoring.scores': ('ConfusionScore',),
     'blocks.monitoring.evaluators': ('AggregationBuffer',
                                      'MonitoredQuantityBuffer',

@@ -26,8 +26,9 @@ class BaseSequenceGenerator(Initializable):
     Combines a readout and an attention-equipped recurrent transition
     into a context-dependent sequence generator; a third component, the
     fork, computes the transition's inputs from the feedback of the
-    readout. :meth:`generate` generates sequences, :meth:`cost` and
-    :meth:`cost_matrix` score given ones.
+    readout. :meth:`generate` generates sequences,
+    :meth:`~BaseSequenceGenerator.cost` and :meth:`cost_matrix` score given
+    ones.
 
     Notation: the *states* :math:`s_i` are those of the transition
     (``transition.state_names``), the *contexts* are the transition's
@@ -63,8 +64,9 @@ class BaseSequenceGenerator(Initializable):
            c_i &= readout.cost(r_i, y_i)
 
        The new glimpses and the *old* states are used here. Keeping the
-       readout's methods apart allows :meth:`cost` to compute all the
-       readouts of a given sequence at once, outside the loop.
+       readout's methods apart allows :meth:`~BaseSequenceGenerator.cost`
+       to compute all the readouts of a given sequence at once, outside the
+       loop.
 
     4. New states are computed:
 
@@ -218,9 +220,9 @@ class BaseSequenceGenerator(Initializable):
     def cost_matrix(self, application_call, outputs, mask=None, **kwargs):
         """The cost of every output, ``(time, batch)``, 0 where masked.
 
-        Takes the same arguments as :meth:`cost`. Auxiliary variables hold
-        the states and glimpses used for every output, and their final
-        values (``<name>_final_value``), e.g. to start the next batch of a
+        Takes the same arguments as :meth:`~BaseSequenceGenerator.cost`.
+        Auxiliary variables hold the states and glimpses used for every
+        output, and their final values (``<name>_final_value``), e.g. to start the next batch of a
         long sequence where this one stopped.
 
         """

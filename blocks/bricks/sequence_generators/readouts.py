@@ -79,8 +79,8 @@ class AbstractReadout(Initializable):
 class Readout(AbstractReadout):
     """Readout with separate emitter and feedback parts.
 
-    Delegates :meth:`emit`, :meth:`cost` and :meth:`initial_outputs` to an
-    emitter and :meth:`feedback` to a feedback brick; the readouts are
+    Delegates :meth:`emit`, :meth:`~Readout.cost` and
+    :meth:`initial_outputs` to an emitter and :meth:`feedback` to a feedback brick; the readouts are
     computed by a merge brick, which combines the sources, followed by a
     post-merge brick.
 
@@ -225,7 +225,7 @@ class TrivialEmitter(AbstractEmitter):
 
     Notes
     -----
-    :meth:`cost` is always zero.
+    :meth:`~TrivialEmitter.cost` is always zero.
 
     """
     @lazy(allocation=['readout_dim'])
@@ -258,7 +258,7 @@ class SoftmaxEmitter(AbstractEmitter, Initializable, Random):
     Interprets the readouts as the energies of the indices: the
     probability of output :math:`k` is :math:`softmax(r)_k`. :meth:`emit`
     samples from it (inverse transform of one uniform number per example),
-    :meth:`cost` is the negative log-probability.
+    :meth:`~SoftmaxEmitter.cost` is the negative log-probability.
 
     Parameters
     ----------
