@@ -105,3 +105,21 @@ def test_conv_net_summary_counts_every_parameter():
     assert 'FILTER' in summary
     # 8x8 -> 6x6 (3x3 filters) -> 3x3 (pooling) -> 2x2 (2x2 filters).
     assert '(2, 6, 2, 2)' in summary and '(2, 24)' in summary
+
+
+def test_lstm_summary_counts_every_parameter():
+    from blocks.bricks.recurrent import LSTM
+    lstm = LSTM(dim=3, name='lstm')
+    inputs = tensor.tensor3('inputs')
+    states, cells = lstm.apply(inputs)
+    model = Model(states)
+    summary = model.summary({'inputs': (5, 2, 12)})
+    parameters = model.get_parameter_dict()
+    rows = counts(summary)
+    assert set(rows) == set(parameters)
+    for name, parameter in parameters.items():
+        value = parameter.get_value()
+        assert rows[name] == (str(value.shape), value.size)
+    # W_state (3 x 12), three peepholes (3 each), initial state and cells.
+    assert total(summary) == (3 * 12 + 3 * 3 + 3 + 3, 6)
+    assert '(5, 2, 3)' in summary
