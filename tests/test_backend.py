@@ -224,3 +224,18 @@ def test_checkpoints_continue_across_backends(runs):
     for one, other in zip(first[2], second[2]):
         assert_allclose(one, other, rtol=RTOL, atol=1e-10)
     assert float(second[1]['valid_cost']) < float(second[0]['valid_cost'])
+
+
+@needs_jax
+def test_convolution_under_jax_names_the_op_and_brick():
+    """Aesara 2.9.4 converts no convolution Op to JAX: the error says which
+    brick made it."""
+    from blocks.bricks.conv import Convolutional
+    x = tensor.tensor4('x')
+    conv = Convolutional((3, 3), 2, 1, image_size=(5, 5), name='conv',
+                         weights_init=Constant(1), biases_init=Constant(0))
+    conv.initialize()
+    with pytest.raises(BackendError, match=r"AbstractConv2d.* made in the "
+                                           r"application /conv\.apply.*"
+                                           r"Aesara said: .*CorrMM"):
+        compile_function([x], conv.apply(x).sum(), mode='JAX')
