@@ -40,4 +40,4 @@ def python_linker():
 # collected (tests/test_backend.py says why its JAX tests are skipped).
 collect_ignore = []
 if importlib.util.find_spec('jax') is None:
-    collect_ignore.append('blocks/jax_ops.py')
+    collect_ignore.extend(['blocks/jax_ops.py', 'blocks/jax_conv.py'])

@@ -176,3 +176,7 @@ def jax_funcify_PickPerRowGrad(op, **kwargs):
             gradient)
 
     return pick_per_row_grad
+
+
+# Convolution and pooling.
+from blocks import jax_conv  # noqa: E402,F401

@@ -227,15 +227,35 @@ def test_checkpoints_continue_across_backends(runs):
 
 
 @needs_jax
-def test_convolution_under_jax_names_the_op_and_brick():
-    """Aesara 2.9.4 converts no convolution Op to JAX: the error says which
-    brick made it."""
-    from blocks.bricks.conv import Convolutional
+def test_convolution_and_pooling_agree_between_jax_and_c():
+    """Values and gradients of convolutions (valid, full) and pooling (max
+    with partial windows, averages with padding, strides), JAX against
+    the C backend."""
+    from blocks.bricks.conv import (AveragePooling, Convolutional,
+                                    MaxPooling)
     x = tensor.tensor4('x')
-    conv = Convolutional((3, 3), 2, 1, image_size=(5, 5), name='conv',
-                         weights_init=Constant(1), biases_init=Constant(0))
-    conv.initialize()
-    with pytest.raises(BackendError, match=r"AbstractConv2d.* made in the "
-                                           r"application /conv\.apply.*"
-                                           r"Aesara said: .*CorrMM"):
-        compile_function([x], conv.apply(x).sum(), mode='JAX')
+    valid = Convolutional((3, 3), 2, 1, image_size=(7, 7), name='valid',
+                          weights_init=IsotropicGaussian(0.5),
+                          biases_init=Constant(0.1))
+    full = Convolutional((2, 2), 1, 2, border_mode='full', name='full',
+                         image_size=(5, 5),
+                         weights_init=IsotropicGaussian(0.5),
+                         biases_init=Constant(0.))
+    for brick in (valid, full):
+        brick.initialize()
+    hidden = valid.apply(x)
+    outputs = [hidden, full.apply(hidden),
+               MaxPooling((2, 2), ignore_border=False,
+                          name='max').apply(hidden),
+               AveragePooling((3, 3), step=(2, 2), name='exc').apply(hidden),
+               AveragePooling((2, 2), padding=(1, 1), include_padding=True,
+                              name='inc').apply(hidden)]
+    cost = sum((output ** 2).sum() for output in outputs)
+    outputs += aesara.grad(cost, [valid.W, valid.b, full.W, x])
+    images = numpy.random.RandomState(0).normal(
+        size=(2, 1, 7, 7)).astype(FLOATX)
+    results = {mode: compile_function([x], outputs, mode=mode)(images)
+               for mode in ('FAST_RUN', 'JAX')}
+    for c_value, jax_value in zip(results['FAST_RUN'], results['JAX']):
+        assert_allclose(jax_value, c_value, rtol=RTOL * 10, atol=1e-10)
+
