@@ -163,6 +163,7 @@ class PickPerRow(Op):
         return [(input_shapes[1][0],)]
 
     def grad(self, inputs, output_gradients):
+        """Zeros but at the picked elements; none for the indices."""
         matrix, indices = inputs
         return [PickPerRowGrad()(matrix, indices, output_gradients[0]),
                 aesara.gradient.DisconnectedType()()]
@@ -196,6 +197,7 @@ class PickPerRowGrad(Op):
         return [[False], [False], [True]]
 
     def grad(self, inputs, output_gradients):
+        """The gradient's own gradient: picks from the output gradient."""
         matrix, indices, _ = inputs
         return [aesara.gradient.DisconnectedType()(),
                 aesara.gradient.DisconnectedType()(),

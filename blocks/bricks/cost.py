@@ -134,6 +134,7 @@ class TargetShapeCheck(Op):
         return [input_shapes[0]]
 
     def grad(self, inputs, output_gradients):
+        """The gradient of the targets, passed through."""
         return [output_gradients[0], DisconnectedType()()]
 
     def connection_pattern(self, node):
