@@ -76,6 +76,15 @@ def _parse_recurrent_implementation(value):
     return value
 
 
+def _parse_mode(value):
+    if value is None:
+        return None
+    value = _parse_str(value).strip()
+    if not value or value.lower() == 'default':
+        return None
+    return value
+
+
 _PARSERS = {bool: _parse_bool, int: _parse_int, str: _parse_str}
 
 
@@ -224,4 +233,7 @@ config.add_config('max_member_size', type_=int, default=2 ** 30,
 config.add_config('plot_server_url', type_=str,
                   default='http://localhost:5006/',
                   env_var='BLOCKS_PLOT_SERVER_URL')
+# The Aesara mode of every function Blocks compiles; None: Aesara's default.
+config.add_config('mode', type_=_parse_mode, default=None,
+                  env_var='BLOCKS_MODE')
 config.load_yaml()

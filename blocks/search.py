@@ -12,12 +12,14 @@ extensions are kept.
 """
 import numbers
 from collections import OrderedDict
+from functools import partial
 
 import numpy
 import aesara
 from aesara import tensor
 from aesara.graph.basic import clone_replace
 
+from blocks.backend import compile_function
 from blocks.bricks.sequence_generators import BaseSequenceGenerator
 from blocks.filter import VariableFilter, get_application_call, get_brick
 from blocks.graph import ComputationGraph
@@ -48,6 +50,9 @@ class BeamSearch:
         The batch axis of each context, by name. By default, axis 1 for
         contexts of two or more dimensions (time-major sequences such as
         the attended and its mask) and axis 0 for vectors.
+    mode : str or :class:`~aesara.compile.mode.Mode`, optional
+        The mode the search's functions are compiled with; the ``mode``
+        setting by default (see :func:`blocks.backend.resolve_mode`).
 
     Attributes
     ----------
@@ -64,7 +69,8 @@ class BeamSearch:
     outputs, the end of sequence included.
 
     """
-    def __init__(self, beam_size, samples, context_batch_axes=None):
+    def __init__(self, beam_size, samples, context_batch_axes=None,
+                 mode=None):
         if not isinstance(beam_size, numbers.Integral) or beam_size < 1:
             raise ValueError("BeamSearch: beam_size must be a positive int, "
                              "got {!r}".format(beam_size))
@@ -113,12 +119,19 @@ class BeamSearch:
                        if self.contexts else [])
         self.state_names = list(generator.generate.states)
         self.num_outputs = generator.readout.readout_dim
+        self.mode = mode
         self.compiled = False
 
     def compile(self):
-        """Compile the functions of the search (done by the first search)."""
+        """Compile the functions of the search (done by the first search).
+
+        They are compiled with the search's `mode`, or the ``mode``
+        setting of :mod:`blocks.config` (see ``docs/backends.rst``).
+
+        """
         generator = self.generator
-        self._contexts_function = aesara.function(
+        function = partial(compile_function, mode=self.mode)
+        self._contexts_function = function(
             self.inputs, list(self.contexts.values()),
             on_unused_input='ignore') if self.contexts else None
         contexts = OrderedDict(
@@ -127,7 +140,7 @@ class BeamSearch:
         batch_size = tensor.lscalar('batch_size')
         initial = generator.initial_states(batch_size, as_dict=True,
                                            **contexts)
-        self._initial_function = aesara.function(
+        self._initial_function = function(
             [batch_size] + list(contexts.values()),
             [initial[name] for name in self.state_names],
             on_unused_input='ignore')
@@ -146,14 +159,14 @@ class BeamSearch:
             applications=[generator.readout.emitter.probs],
             roles=[OUTPUT])(graph)[0]
         step_inputs = list(contexts.values()) + list(states.values())
-        self._costs_function = aesara.function(
+        self._costs_function = function(
             step_inputs, -tensor.log(probabilities),
             on_unused_input='ignore')
         chosen = tensor.lvector('chosen')
         next_states = clone_replace(
             [chosen if name == 'outputs' else step[name]
              for name in self.state_names], {emitted: chosen})
-        self._next_states_function = aesara.function(
+        self._next_states_function = function(
             step_inputs + [chosen], next_states, on_unused_input='ignore')
         self.compiled = True
 

@@ -16,6 +16,7 @@ from blocks.algorithms.batches import (check_not_empty, convert_source,
                                        match_sources, unused_sources_error)
 from blocks.algorithms.step_rules import (cast_update, CompositeRule,
                                          RemoveNotFinite, Scale, StepRule)
+from blocks.backend import compile_function
 from blocks.roles import add_role, AUXILIARY
 from blocks.utils.compiling import compiling
 
@@ -279,8 +280,9 @@ class GradientDescent(DifferentiableCostMinimizer):
         # The cost is computed for the gradients anyway; returning it lets
         # the main loop notice a NaN or infinite cost at once.
         outputs = [] if self.cost is None else [self.cost]
+        function_kwargs.setdefault('mode', getattr(self, 'mode', None))
         with compiling('the training function'):
-            self._function = aesara.function(
+            self._function = compile_function(
                 inputs, outputs, updates=self._all_updates(),
                 **function_kwargs)
         self._function_inputs = inputs

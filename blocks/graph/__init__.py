@@ -16,6 +16,7 @@ from aesara.graph.basic import Variable, io_toposort
 from aesara.scan.op import Scan
 from aesara.tensor.random.utils import RandomStream
 
+from blocks.backend import compile_function
 from blocks.config import config
 from blocks.graph.annotations import Annotation, add_annotation
 from blocks.roles import (add_role, has_roles, AUXILIARY, PARAMETER,
@@ -272,14 +273,15 @@ class ComputationGraph:
         additional_updates : list or dict, optional
             Updates on top of those found in the annotations.
         \*\*kwargs
-            Passed to :func:`aesara.function`.
+            Passed to :func:`aesara.function`; ``mode`` defaults to the
+            configured one (see :func:`blocks.backend.compile_function`).
 
         """
         updates = OrderedDict(self.updates)
         if additional_updates:
             updates.update(additional_updates)
-        return aesara.function(self.inputs, self.outputs, updates=updates,
-                               **kwargs)
+        return compile_function(self.inputs, self.outputs, updates=updates,
+                                **kwargs)
 
     def get_snapshot(self, data):
         """Evaluate all role-carrying variables on given data.

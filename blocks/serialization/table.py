@@ -130,6 +130,7 @@ OBJECTS = {
     'blocks.algorithms.constraints': ('ClipValues', 'ConstrainL2Norm',
                                       'FreezeValues', 'L1Decay', 'L2Decay',
                                       'MaskValues'),
+    'blocks.aesara_expressions': ('PickPerRow', 'PickPerRowGrad'),
     'blocks.algorithms.step_rules': ('CompositeRule', 'Scale',
                                      'BasicMomentum', 'Momentum', 'Restrict',
                                      'RemoveNotFinite'),
