@@ -4,8 +4,10 @@ Two functions, each compiled once, compute a bidirectional simple recurrent
 network, and stacks of an LSTM under a gated recurrent layer (with and
 without skip connections, in one loop or one loop per layer with
 ``low_memory``, forward and reverse), and the gradients of costs on the
-bidirectional network and on one stack. (The combinations are spread over
-few loops: compiling gradients through loops is slow.)
+bidirectional network and on two stacks. (The combinations are spread over
+few loops: compiling gradients through loops is slow.) The gradients of
+the stack with skip connections are taken with respect to its skip inputs
+and explicit initial states too.
 """
 import aesara
 import numpy
@@ -54,13 +56,22 @@ def bidirectional_reference(p, x, mask):
     return [numpy.concatenate([forward[1:], backward[1:][::-1]], axis=2)]
 
 
-def stack_reference(p, name, x, mask, skip=None, reverse=False):
-    """The stack's outputs: states, cells, states#1 (initial ones first)."""
+def stack_reference(p, name, x, mask, skip=None, reverse=False,
+                    initial=None):
+    """The stack's outputs: states, cells, states#1 (initial ones first).
+
+    `initial` holds explicit initial states, cells and states#1; the
+    learned ones are used without it.
+
+    """
     lstm, gru = '/{}/lstm#0'.format(name), '/{}/gru#1'.format(name)
     fork = '/{}/fork#1/transform_'.format(name)
+    if initial is None:
+        initial = (numpy.tile(p[lstm + '.initial_state'], (B, 1)),
+                   numpy.tile(p[lstm + '.initial_cells'], (B, 1)),
+                   numpy.tile(p[gru + '.initial_state'], (B, 1)))
     states, cells = lstm_loop(
-        x, numpy.tile(p[lstm + '.initial_state'], (B, 1)),
-        numpy.tile(p[lstm + '.initial_cells'], (B, 1)), p[lstm + '.W_state'],
+        x, initial[0], initial[1], p[lstm + '.W_state'],
         (p[lstm + '.W_cell_to_in'], p[lstm + '.W_cell_to_forget'],
          p[lstm + '.W_cell_to_out']), mask, reverse=reverse)
     # The upper layer sees the lower one's states in the order computed.
@@ -74,8 +85,7 @@ def stack_reference(p, name, x, mask, skip=None, reverse=False):
         order = slice(None, None, -1) if reverse else slice(None)
         inputs = inputs + skip[0][order]
         gates = gates + skip[1][order]
-    upper = gru_loop(inputs, gates,
-                     numpy.tile(p[gru + '.initial_state'], (B, 1)),
+    upper = gru_loop(inputs, gates, initial[2],
                      p[gru + '.state_to_state'], p[gru + '.state_to_gates'],
                      mask[::-1] if reverse else mask)
     return [states, cells, upper]
@@ -97,14 +107,15 @@ def _stack(name, skip_connections, rng):
 
 def _compile(inputs, data, groups, costs):
     """Compile the outputs of `groups` and the gradients of `costs` (name:
-    (brick, weights)) with respect to the bricks' parameters and x."""
+    (weights, variables)) with respect to the parameters they use and the
+    given variables (inputs, initial states)."""
     gradients = {}
-    for name, (brick, weights) in costs.items():
+    for name, (weights, variables) in costs.items():
         cost = sum((output * numpy.asarray(weight, FLOATX)).sum()
                    for output, weight in zip(groups[name], weights))
         parameters = ComputationGraph(cost).parameters
         gradients[name] = (parameters,
-                           aesara.grad(cost, list(parameters) + [inputs[0]]))
+                           aesara.grad(cost, list(parameters) + variables))
     flat = [output for outputs in groups.values() for output in outputs]
     for name in costs:
         flat.extend(gradients[name][1])
@@ -125,9 +136,12 @@ def compiled():
             'mask': lengths_mask(LENGTHS, T),
             'x1': rng.normal(size=(T, B, DIM)),
             'g1': rng.normal(size=(T, B, 2 * DIM)),
-            'xs': rng.normal(size=(T, B, DIM))}
+            'xs': rng.normal(size=(T, B, DIM)),
+            'h0': rng.normal(size=(B, DIM)), 'c0': rng.normal(size=(B, DIM)),
+            'h1': rng.normal(size=(B, DIM))}
     x, mask = tensor.tensor3('x'), tensor.matrix('mask')
     x1, g1 = tensor.tensor3('x1'), tensor.tensor3('g1')
+    h0, c0, h1 = (tensor.matrix(name) for name in ('h0', 'c0', 'h1'))
     xs = tensor.tensor3('xs')
 
     bidirectional = Bidirectional(SimpleRecurrent(DIM, Tanh()),
@@ -144,23 +158,27 @@ def compiled():
                                          return_initial_states=True,
                                          low_memory=True),
         'skip_reverse': skip.apply(inputs=x, mask=mask, reverse=True,
-                                   return_initial_states=True,
+                                   return_initial_states=True, states=h0,
+                                   cells=c0, **{'states#1': h1},
                                    **skip_inputs),
         'skip_low': skip.apply(inputs=x, mask=mask,
                                return_initial_states=True, low_memory=True,
                                **skip_inputs),
     }
-    weights = {'bidirectional': [rng.uniform(size=(T, B, 2 * DIM))],
-               'plain': [rng.uniform(size=(T + 1, B, DIM))
-                         for _ in range(3)]}
+    weights = {'bidirectional': [rng.uniform(size=(T, B, 2 * DIM))]}
+    for name in ('plain', 'skip_reverse'):
+        weights[name] = [rng.uniform(size=(T + 1, B, DIM)) for _ in range(3)]
     results, gradients, gradient_values = _compile(
-        [x, mask, x1, g1], data, stacks, {'plain': (plain, weights['plain'])})
+        [x, mask, x1, g1, h0, c0, h1], data, stacks, {
+            'plain': (weights['plain'], [x]),
+            'skip_reverse': (weights['skip_reverse'],
+                             [x, x1, g1, h0, c0, h1])})
     bidirectional_outputs = {'bidirectional': bidirectional.apply(
         xs, mask=mask, as_list=True)}
     data_xs = dict(data, x=data['xs'])
     xs.name = 'x'
     more = _compile([xs, mask], data_xs, bidirectional_outputs, {
-        'bidirectional': (bidirectional, weights['bidirectional'])})
+        'bidirectional': (weights['bidirectional'], [xs])})
     results.update(more[0])
     gradients.update(more[1])
     gradient_values.update(more[2])
@@ -193,9 +211,11 @@ def test_stack_against_numpy(compiled, name):
     bricks, data, results = compiled[:3]
     skip = (data['x1'], data['g1']) if name.startswith('skip') else None
     brick_name = name.split('_')[0]
+    initial = ((data['h0'], data['c0'], data['h1'])
+               if name == 'skip_reverse' else None)
     expected = stack_reference(_values(bricks[brick_name]), brick_name,
                                data['x'], data['mask'], skip=skip,
-                               reverse='reverse' in name)
+                               reverse='reverse' in name, initial=initial)
     _assert_all_close(results[name], expected)
 
 
@@ -224,11 +244,15 @@ def test_stack_names(compiled):
         'plain_apply_states', 'plain_apply_cells', 'plain_apply_states#1']
 
 
-@pytest.mark.parametrize('name', ['bidirectional', 'plain'])
+@pytest.mark.parametrize('name', ['bidirectional', 'plain', 'skip_reverse'])
 def test_gradients_against_finite_differences(compiled, name):
+    """With respect to the parameters (learned initial states included
+    where they are used), the inputs (skip connections included) and the
+    explicit initial states."""
     bricks, data, _, _, gradients, gradient_values, weights = compiled
     parameters, _ = gradients[name]
-    brick = bricks[name]
+    brick_name = name.split('_')[0]
+    brick = bricks[brick_name]
     values = _values(brick)
     by_variable = {}
     stack = [brick]
@@ -238,19 +262,35 @@ def test_gradients_against_finite_differences(compiled, name):
             by_variable[parameter] = current.get_hierarchical_name(parameter)
         stack.extend(current.children)
     keys = [by_variable[parameter] for parameter in parameters]
-    assert set(keys) == set(values)
-    x = numpy.array(data['xs' if name == 'bidirectional' else 'x'],
-                    dtype='float64')
+    if name == 'skip_reverse':
+        # The explicit initial states replace the learned ones.
+        assert set(values) - set(keys) == {
+            '/skip/lstm#0.initial_state', '/skip/lstm#0.initial_cells',
+            '/skip/gru#1.initial_state'}
+        inputs = ['x', 'x1', 'g1', 'h0', 'c0', 'h1']
+    else:
+        assert set(keys) == set(values)
+        inputs = ['xs' if name == 'bidirectional' else 'x']
+    arrays = {key: numpy.array(data[key], dtype='float64') for key in inputs}
 
     def cost():
         if name == 'bidirectional':
-            outputs = bidirectional_reference(values, x, data['mask'])
+            outputs = bidirectional_reference(values, arrays['xs'],
+                                              data['mask'])
+        elif name == 'plain':
+            outputs = stack_reference(values, 'plain', arrays['x'],
+                                      data['mask'])
         else:
-            outputs = stack_reference(values, 'plain', x, data['mask'])
+            outputs = stack_reference(
+                values, 'skip', arrays['x'], data['mask'],
+                skip=(arrays['x1'], arrays['g1']), reverse=True,
+                initial=(arrays['h0'], arrays['c0'], arrays['h1']))
         return sum((output * weight).sum()
                    for output, weight in zip(outputs, weights[name]))
-    expected = numeric_gradient(cost, [values[key] for key in keys] + [x])
-    for key, gradient, wanted in zip(keys + ['x'], gradient_values[name],
+    expected = numeric_gradient(cost, [values[key] for key in keys] +
+                                [arrays[key] for key in inputs])
+    assert len(gradient_values[name]) == len(expected)
+    for key, gradient, wanted in zip(keys + inputs, gradient_values[name],
                                      expected):
         assert numpy.abs(wanted).max() > 1e-4, key
         numpy.testing.assert_allclose(gradient, wanted, rtol=GRADIENT_RTOL,
