@@ -16,6 +16,10 @@ SIGNATURE_PREFIX = '_signature/'
 #: The folder of the archive holding the values of shared variables that
 #: are not parameters (step rule state, hyperparameters, ...).
 STATE_PREFIX = '_state/'
+#: What separates the bricks of a path in the names of archive members:
+#: ``mlp/linear_0.W.npy`` holds ``/mlp/linear_0.W``. (Later Blocks used
+#: ``|``; its name is kept for code written for it.)
+BRICK_DELIMITER = '/'
 
 
 class CheckpointError(ValueError):

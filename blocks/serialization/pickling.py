@@ -521,3 +521,51 @@ def add_to_dump(obj, file_handler, name, parameters=None, use_cpickle=False,
             persister.register(variable)
         _pickle_to_member(obj, zip_file, name, persister, protocol,
                           use_cpickle)
+
+
+def dump_and_add_to_dump(object_, file_handler, parameters=None, to_add=None,
+                         use_cpickle=False, protocol=DEFAULT_PROTOCOL,
+                         **kwargs):
+    """Dump an object and add more objects to the same archive.
+
+    The form later Blocks used: :func:`dump` of ``object_``, then
+    :func:`add_to_dump` of each value of ``to_add`` under its key.
+
+    Parameters
+    ----------
+    object_ : object
+        The object of the ``_pkl`` member.
+    file_handler : file or str
+        A file open for reading and writing in binary mode (``'w+b'``), or
+        a path.
+    parameters : list of shared variables, optional
+        Passed to :func:`dump` and to every :func:`add_to_dump`, so that
+        the added objects refer to the arrays of the first.
+    to_add : dict, optional
+        Member name to object.
+    use_cpickle, protocol
+        As for :func:`dump`.
+    \*\*kwargs
+        Passed to :func:`dump`.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy
+    >>> from aesara import shared
+    >>> from blocks.serialization import load
+    >>> weights = shared(numpy.zeros(3), name='weights')
+    >>> archive = io.BytesIO()
+    >>> dump_and_add_to_dump({'step': 4}, archive, parameters=[weights],
+    ...                      to_add={'log': [0.5, 0.25]})
+    >>> load(archive)['step'], load(archive, name='log')
+    (4, [0.5, 0.25])
+
+    """
+    with _open(file_handler, 'w+b') as handle:
+        dump(object_, handle, parameters=parameters, use_cpickle=use_cpickle,
+             protocol=protocol, **kwargs)
+        for name, value in (to_add or {}).items():
+            handle.seek(0)
+            add_to_dump(value, handle, name, parameters=parameters,
+                        use_cpickle=use_cpickle, protocol=protocol)
