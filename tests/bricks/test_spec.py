@@ -1,5 +1,6 @@
 """Networks from spec strings: parsing, bricks and dimensions, dropout, the
 cost, and clear errors."""
+import io
 import pickle
 
 import numpy
@@ -19,6 +20,7 @@ from blocks.graph import ComputationGraph
 from blocks.graph.bn import get_batch_normalization_updates
 from blocks.model import Model
 from blocks.roles import DROPOUT, INPUT, OUTPUT
+from blocks.serialization import dump, load
 
 
 # The numbers are checked with NumPy implementations; see conftest.py.
@@ -231,6 +233,13 @@ def test_convolutional_bricks(tiny_convolutional):
     copy = pickle.loads(pickle.dumps(network.net))
     assert [brick.name for brick in copy.children] == \
         [brick.name for brick in network.bricks]
+    # The checkpoint loader resolves only the classes in its table.
+    buffer = io.BytesIO()
+    dump(network.net, buffer)
+    buffer.seek(0)
+    loaded = load(buffer)
+    assert [type(brick) for brick in loaded.children] == \
+        [type(brick) for brick in network.bricks]
 
 
 def test_convolution_weights_scaled_by_their_fans():
