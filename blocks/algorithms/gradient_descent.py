@@ -254,23 +254,6 @@ class GradientDescent(DifferentiableCostMinimizer):
         check_parameters_initialized(type(self).__name__, self.parameters)
         self._compile()
 
-    def _input_variables(self):
-        """Find and check the inputs of the cost and of all updates."""
-        owner = type(self).__name__
-        inputs = self.inputs
-        names = [variable.name for variable in inputs]
-        unnamed = [variable for variable in inputs if variable.name is None]
-        if unnamed:
-            raise ValueError("{}: input variables {} have no name, so no "
-                             "batch source can feed them; name them after "
-                             "their sources".format(owner, unnamed))
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise ValueError("{}: several input variables are named {}; "
-                             "each name must be unique to match a single "
-                             "batch source".format(owner, repeated))
-        return inputs
-
     def _compile(self, inputs=None):
         if inputs is None:
             inputs = self._input_variables()
