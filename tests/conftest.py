@@ -23,3 +23,23 @@ def browser():
     headless = HeadlessBrowser(executable)
     yield headless
     headless.close()
+
+
+@pytest.fixture(autouse=True, scope='module')
+def fresh_default_mode():
+    """Forget Aesara's cached default mode after every test module.
+
+    Aesara 2.9.4 caches the default mode the first time it is asked for
+    and returns the cached one as long as its class matches the
+    configured mode's: a function compiled inside
+    ``aesara.config.change_flags(mode='FAST_COMPILE')`` would leave every
+    later function of the process compiled in FAST_COMPILE (slower, and
+    rounded differently from a fresh process, which breaks the
+    bit-for-bit comparisons of resumed runs).
+
+    """
+    yield
+    import sys
+    mode = sys.modules.get('aesara.compile.mode')
+    if mode is not None:
+        mode.instantiated_default_mode = None

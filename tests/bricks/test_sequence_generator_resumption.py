@@ -10,11 +10,7 @@ too: the parameters must be equal, bit for bit. The checkpoint also shows
 that the whole main loop, with the bricks of the generator, pickles
 (bricks with attention are pickled in test_sequence_generators.py).
 """
-import shutil
-from collections import OrderedDict
-
 import numpy
-import pytest
 from aesara import tensor
 
 from blocks.algorithms import Adam, GradientDescent
@@ -22,10 +18,6 @@ from blocks.bricks import Tanh
 from blocks.bricks.recurrent import SimpleRecurrent
 from blocks.bricks.sequence_generators import (
     LookupFeedback, Readout, SequenceGenerator, SoftmaxEmitter)
-from blocks.data.datasets import IndexableDataset
-from blocks.data.schemes import ShuffledScheme
-from blocks.data.streams import DataStream
-from blocks.data.transformers import Mapping
 from blocks.extensions import FinishAfter
 from blocks.extensions.saveload import Checkpoint
 from blocks.graph import ComputationGraph
@@ -33,26 +25,17 @@ from blocks.initialization import Constant, IsotropicGaussian
 from blocks.main_loop import MainLoop
 from blocks.model import Model
 from blocks.serialization import load, load_parameters
-from tests.bricks.recurrent.test_resumption import time_major
+from tests.resumption import (ALLOWED, assert_bit_identical,
+                              interrupt_then_finish, masked_sequence_stream)
 from tests.scripts.test_continue import StopAt
 
-ALLOWED = ['tests.bricks.recurrent.test_resumption',
-           'tests.scripts.test_continue']
 NUM_EXAMPLES, BATCH_SIZE, TOTAL_BATCHES, STOP_AT = 10, 3, 9, 6
 STEPS, VOCABULARY = 4, 5
 
 
 def build_main_loop(path, stop_at=None):
-    rng = numpy.random.RandomState(0)
-    lengths = rng.randint(1, STEPS + 1, size=NUM_EXAMPLES)
-    mask = (numpy.arange(STEPS)[None, :] < lengths[:, None]).astype(
-        'float64')
-    dataset = IndexableDataset(OrderedDict([
-        ('targets', rng.randint(VOCABULARY, size=(NUM_EXAMPLES, STEPS))),
-        ('targets_mask', mask)]))
-    stream = Mapping(DataStream(dataset, iteration_scheme=ShuffledScheme(
-        NUM_EXAMPLES, BATCH_SIZE, rng=numpy.random.RandomState(1))),
-        time_major)
+    stream = masked_sequence_stream({'targets': targets_data},
+                                    NUM_EXAMPLES, STEPS, BATCH_SIZE)
     transition = SimpleRecurrent(dim=3, activation=Tanh(),
                                  name='transition')
     readout = Readout(
@@ -81,17 +64,15 @@ def build_main_loop(path, stop_at=None):
                     extensions=extensions)
 
 
+def targets_data(rng, shape):
+    return rng.randint(VOCABULARY, size=shape)
+
+
 def test_interrupted_mid_epoch_then_resumed(tmp_path):
     path = tmp_path / 'model.zip'
     main_loop = build_main_loop(str(path), stop_at=STOP_AT)
-    with pytest.raises(RuntimeError, match='stopped on purpose'):
-        main_loop.run()
-    interrupted = tmp_path / 'interrupted.zip'
-    shutil.copy(path, interrupted)
-    main_loop.find_extension('StopAt').iteration = None
-    main_loop.run()
-    assert main_loop.status['iterations_done'] == TOTAL_BATCHES
-    reference = main_loop.model.get_parameter_values()
+    interrupted, reference = interrupt_then_finish(main_loop, path,
+                                                   TOTAL_BATCHES)
     assert '/generator/with_fake_attention/transition.state_to_state' in \
         reference
 
@@ -105,7 +86,4 @@ def test_interrupted_mid_epoch_then_resumed(tmp_path):
     stopped.find_extension('StopAt').iteration = None
     stopped.run()
     assert stopped.status['iterations_done'] == TOTAL_BATCHES
-    resumed = stopped.model.get_parameter_values()
-    assert sorted(resumed) == sorted(reference)
-    for name in reference:
-        assert resumed[name].tobytes() == reference[name].tobytes(), name
+    assert_bit_identical(stopped.model.get_parameter_values(), reference)

@@ -39,6 +39,7 @@ from blocks.roles import INPUT
 from blocks.scripts import continue_
 from blocks.serialization import load, load_parameters, secure_dump
 from tests.extensions import FakeAlgorithm, examples_stream
+from tests.resumption import assert_bit_identical
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -198,13 +199,6 @@ def reference(tmp_path_factory):
     assert sorted(values) == ['/mlp/linear_0.W', '/mlp/linear_0.b',
                               '/mlp/linear_1.W', '/mlp/linear_1.b']
     return values
-
-
-def assert_bit_identical(values, reference):
-    assert sorted(values) == sorted(reference)
-    for name in reference:
-        assert values[name].dtype == reference[name].dtype
-        assert values[name].tobytes() == reference[name].tobytes(), name
 
 
 def test_sigint_mid_epoch_then_blocks_continue(tmp_path, reference):

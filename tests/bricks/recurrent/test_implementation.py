@@ -9,7 +9,6 @@ inputs, the given initial states and every parameter. The functions run in
 across the test modules). The other tests only build graphs.
 """
 import os
-import shutil
 from collections import OrderedDict
 
 import numpy
@@ -20,27 +19,19 @@ from aesara.graph.basic import io_toposort
 from aesara.scan.op import Scan
 from numpy.testing import assert_allclose
 
-from blocks.algorithms import GradientDescent, Scale
-from blocks.bricks import Identity, Linear, Random, Rectifier, Softplus, Tanh
+from blocks.bricks import Identity, Random, Rectifier, Softplus, Tanh
 from blocks.bricks.recurrent import (
     Bidirectional, GatedRecurrent, LSTM, RecurrentStack, SimpleRecurrent)
 from blocks.bricks.recurrent.fused import (
     FusedGatedRecurrent, FusedLSTM, FusedSimpleRecurrent)
 from blocks.config import ConfigurationError, config
-from blocks.data.datasets import IndexableDataset
-from blocks.data.schemes import ShuffledScheme
-from blocks.data.streams import DataStream
-from blocks.data.transformers import Mapping
-from blocks.extensions import FinishAfter
-from blocks.extensions.saveload import Checkpoint
 from blocks.filter import VariableFilter
-from blocks.graph import ComputationGraph, apply_dropout
-from blocks.initialization import Constant, IsotropicGaussian
-from blocks.main_loop import MainLoop
-from blocks.model import Model
+from blocks.graph import ComputationGraph
+from blocks.initialization import IsotropicGaussian
 from blocks.roles import INITIAL_STATE, INPUT, OUTPUT, WEIGHT
 from blocks.serialization import load, load_parameters
-from tests.scripts.test_continue import StopAt
+from tests.bricks.recurrent import test_resumption
+from tests.resumption import assert_bit_identical, interrupt_then_finish
 
 T, DIM = 4, 3
 LENGTHS = [4, 1, 3]
@@ -141,6 +132,8 @@ def agreement():
     for dtype, cases in CONFIGS.items():
         rng = numpy.random.default_rng(0)
         values, outputs, spans = {}, [], []
+        # The scans take their mode from the configuration (tests/
+        # conftest.py forgets the default mode this caches).
         with aesara.config.change_flags(floatX=dtype, mode='FAST_COMPILE'):
             for case in cases:
                 case_values, paths = build_case(case, dtype, rng)
@@ -268,79 +261,22 @@ def test_compositions():
 
 
 # A bidirectional LSTM on the fused path, trained with input dropout,
-# interrupted after a checkpoint and resumed from it.
-NUM_EXAMPLES, BATCH_SIZE, TOTAL_BATCHES, STOP_AT = 10, 3, 9, 6
-
-
-def time_major(batch):
-    return tuple(numpy.swapaxes(data, 0, 1) for data in batch)
-
-
-def build_main_loop(path, stop_at):
-    rng = numpy.random.RandomState(0)
-    lengths = rng.randint(1, T + 1, size=NUM_EXAMPLES)
-    mask = (numpy.arange(T)[None, :] < lengths[:, None]).astype('float64')
-    dataset = IndexableDataset(OrderedDict([
-        ('features', rng.normal(size=(NUM_EXAMPLES, T, 3))),
-        ('features_mask', mask),
-        ('targets', rng.normal(size=(NUM_EXAMPLES, T, 2)))]))
-    stream = Mapping(DataStream(dataset, iteration_scheme=ShuffledScheme(
-        NUM_EXAMPLES, BATCH_SIZE, rng=numpy.random.RandomState(1))),
-        time_major)
-    to_gates = Linear(3, 4 * DIM, name='to_gates', seed=2,
-                      weights_init=IsotropicGaussian(0.5),
-                      biases_init=Constant(0))
-    bidirectional = Bidirectional(LSTM(DIM), seed=3,
-                                  weights_init=IsotropicGaussian(0.5))
-    readout = Linear(2 * DIM, 2, name='readout', seed=6,
-                     weights_init=IsotropicGaussian(0.5),
-                     biases_init=Constant(0))
-    for brick in (to_gates, bidirectional, readout):
-        brick.initialize()
-    features = tensor.tensor3('features')
-    features_mask = tensor.matrix('features_mask')
-    targets = tensor.tensor3('targets')
-    states, _ = bidirectional.apply(to_gates.apply(features),
-                                    mask=features_mask)
-    errors = tensor.sqr(readout.apply(states) - targets).sum(axis=2)
-    cost = (errors * features_mask).sum() / features_mask.sum()
-    graph = ComputationGraph(cost)
-    lstm_inputs = VariableFilter(roles=[INPUT], name='inputs',
-                                 bricks=bidirectional.children)(graph)
-    graph = apply_dropout(graph, lstm_inputs, 0.25, seed=7)
-    cost = graph.outputs[0]
-    cost.name = 'cost'
-    algorithm = GradientDescent(cost=cost, parameters=graph.parameters,
-                                step_rule=Scale(0.1))
-    extensions = [FinishAfter(after_n_batches=TOTAL_BATCHES),
-                  Checkpoint(path, every_n_batches=3),
-                  StopAt(stop_at, 'raise')]
-    return MainLoop(algorithm, stream, model=Model(cost),
-                    extensions=extensions)
-
-
+# interrupted after a checkpoint and resumed from it (the model of
+# test_resumption.py, without the dropout inside the loops).
 def test_a_checkpoint_of_the_fused_path_resumes_exactly(tmp_path):
     path = tmp_path / 'model.zip'
-    main_loop = build_main_loop(str(path), STOP_AT)
+    main_loop = test_resumption.build_main_loop(
+        str(path), test_resumption.STOP_AT, transition=LSTM(DIM))
     assert path_of([main_loop.algorithm.cost]) == 'fused'
-    with pytest.raises(RuntimeError, match='stopped on purpose'):
-        main_loop.run()
-    interrupted = tmp_path / 'interrupted.zip'
-    shutil.copy(path, interrupted)
-    main_loop.find_extension('StopAt').iteration = None
-    main_loop.run()
-    assert main_loop.status['iterations_done'] == TOTAL_BATCHES
-    reference = main_loop.model.get_parameter_values()
+    interrupted, reference = interrupt_then_finish(
+        main_loop, path, test_resumption.TOTAL_BATCHES)
     assert len(reference) == 16
 
     os.remove(path)
-    resumed = load(interrupted, allowed_modules=[
-        THIS_MODULE, 'tests.scripts.test_continue'])
-    assert resumed.status['iterations_done'] == STOP_AT
+    resumed = load(interrupted, allowed_modules=test_resumption.ALLOWED)
+    assert resumed.status['iterations_done'] == test_resumption.STOP_AT
     resumed.find_extension('StopAt').iteration = None
     resumed.run()
-    assert resumed.status['iterations_done'] == TOTAL_BATCHES
-    final = load_parameters(path)
-    assert sorted(final) == sorted(reference)
-    for name in reference:
-        assert final[name].tobytes() == reference[name].tobytes(), name
+    assert resumed.status['iterations_done'] == \
+        test_resumption.TOTAL_BATCHES
+    assert_bit_identical(load_parameters(path), reference)

@@ -14,23 +14,17 @@ that reuses the compiled function. (Stopping with SIGINT is tested with an
 MLP in tests/scripts/test_continue.py.)
 """
 import os
-import shutil
 import subprocess
 import sys
 from collections import OrderedDict
 
 import numpy
-import pytest
 from aesara import tensor
 from aesara.graph.basic import graph_inputs
 
 from blocks.algorithms import GradientDescent, Scale
 from blocks.bricks import Linear, Random
 from blocks.bricks.recurrent import Bidirectional, LSTM
-from blocks.data.datasets import IndexableDataset
-from blocks.data.schemes import ShuffledScheme
-from blocks.data.streams import DataStream
-from blocks.data.transformers import Mapping
 from blocks.extensions import FinishAfter
 from blocks.extensions.saveload import Checkpoint
 from blocks.filter import VariableFilter
@@ -40,12 +34,15 @@ from blocks.main_loop import MainLoop
 from blocks.model import Model
 from blocks.roles import INPUT
 from blocks.serialization import load, load_parameters
+from tests import resumption
+from tests.resumption import (assert_bit_identical, interrupt_then_finish,
+                              masked_sequence_stream)
 from tests.scripts.test_continue import StopAt
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
 THIS_MODULE = 'tests.bricks.recurrent.test_resumption'
-ALLOWED = [THIS_MODULE, 'tests.scripts.test_continue']
+ALLOWED = [THIS_MODULE] + resumption.ALLOWED
 # 10 sequences in batches of 3: an epoch has 4 batches; the run stops
 # after batch 6, in the middle of the second epoch, when a checkpoint has
 # just been written.
@@ -61,33 +58,30 @@ class RecurrentDropoutLSTM(LSTM, Random):
         return super().step(inputs, kept, cells)
 
 
-def time_major(batch):
-    """(batch, time, ...) arrays to (time, batch, ...)."""
-    return tuple(numpy.swapaxes(data, 0, 1) for data in batch)
+def build_main_loop(path, stop_at=None, transition=None):
+    """A bidirectional LSTM with input dropout, checkpointed every 3 batches.
 
+    `transition` is the LSTM brick that Bidirectional copies; by default
+    :class:`RecurrentDropoutLSTM`, whose random streams inside the loops
+    are given seeds of their own.
 
-def build_main_loop(path, stop_at=None):
-    rng = numpy.random.RandomState(0)
-    lengths = rng.randint(1, STEPS + 1, size=NUM_EXAMPLES)
-    mask = (numpy.arange(STEPS)[None, :] < lengths[:, None]).astype(
-        'float64')
-    dataset = IndexableDataset(OrderedDict([
-        ('features', rng.normal(size=(NUM_EXAMPLES, STEPS, 3))),
-        ('features_mask', mask),
-        ('targets', rng.normal(size=(NUM_EXAMPLES, STEPS, 2)))]))
-    stream = Mapping(DataStream(dataset, iteration_scheme=ShuffledScheme(
-        NUM_EXAMPLES, BATCH_SIZE, rng=numpy.random.RandomState(1))),
-        time_major)
-
-    to_gates = Linear(3, 4 * DIM, name='to_gates',
+    """
+    stream = masked_sequence_stream(
+        OrderedDict([('features', features_data),
+                     ('targets', targets_data)]),
+        NUM_EXAMPLES, STEPS, BATCH_SIZE)
+    if transition is None:
+        transition = RecurrentDropoutLSTM(DIM)
+    to_gates = Linear(3, 4 * transition.dim, name='to_gates',
                       weights_init=IsotropicGaussian(0.5),
                       biases_init=Constant(0), seed=2)
-    bidirectional = Bidirectional(RecurrentDropoutLSTM(DIM),
+    bidirectional = Bidirectional(transition,
                                   weights_init=IsotropicGaussian(0.5),
                                   seed=3)
     for index, child in enumerate(bidirectional.children):
-        child.aesara_seed = 4 + index
-    readout = Linear(2 * DIM, 2, name='readout',
+        if isinstance(child, Random):
+            child.aesara_seed = 4 + index
+    readout = Linear(2 * transition.dim, 2, name='readout',
                      weights_init=IsotropicGaussian(0.5),
                      biases_init=Constant(0), seed=6)
     for brick in (to_gates, bidirectional, readout):
@@ -108,7 +102,7 @@ def build_main_loop(path, stop_at=None):
     cost.name = 'cost'
     algorithm = GradientDescent(cost=cost, parameters=graph.parameters,
                                 step_rule=Scale(0.1))
-    # The random streams inside the loops.
+    # The random streams inside the loops, if any.
     algorithm.add_updates(graph.updates)
     extensions = [FinishAfter(after_n_batches=TOTAL_BATCHES),
                   Checkpoint(path, every_n_batches=3)]
@@ -116,6 +110,14 @@ def build_main_loop(path, stop_at=None):
         extensions.append(StopAt(stop_at, 'raise'))
     return MainLoop(algorithm, stream, model=Model(cost),
                     extensions=extensions)
+
+
+def features_data(rng, shape):
+    return rng.normal(size=shape + (3,))
+
+
+def targets_data(rng, shape):
+    return rng.normal(size=shape + (2,))
 
 
 def run_python(*arguments):
@@ -142,14 +144,8 @@ def test_interrupted_mid_epoch_then_blocks_continue(tmp_path):
     # Two generators for the input dropout, two inside the loops.
     assert len(_generators(main_loop)) == 4
     assert len(main_loop.algorithm.updates) == 2
-    with pytest.raises(RuntimeError, match='stopped on purpose'):
-        main_loop.run()
-    interrupted = tmp_path / 'interrupted.zip'
-    shutil.copy(path, interrupted)
-    main_loop.find_extension('StopAt').iteration = None
-    main_loop.run()
-    assert main_loop.status['iterations_done'] == TOTAL_BATCHES
-    reference = main_loop.model.get_parameter_values()
+    interrupted, reference = interrupt_then_finish(main_loop, path,
+                                                   TOTAL_BATCHES)
     assert len(reference) == 16  # 2 Linear x 2, 2 LSTMs x 6 parameters
     assert '/bidirectional/forward.W_state' in reference
 
@@ -173,7 +169,4 @@ def test_interrupted_mid_epoch_then_blocks_continue(tmp_path):
     assert not path.exists()
     assert load(interrupted, allowed_modules=ALLOWED).status[
         'iterations_done'] == TOTAL_BATCHES
-    resumed = load_parameters(interrupted)
-    assert sorted(resumed) == sorted(reference)
-    for name in reference:
-        assert resumed[name].tobytes() == reference[name].tobytes(), name
+    assert_bit_identical(load_parameters(interrupted), reference)
