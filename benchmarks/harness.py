@@ -728,6 +728,33 @@ def run_model(model_name: str, repeats: int = 3, steps: int | None = None,
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def run_in_process(model_name: str, frameworks=('blocks',), steps: int = 10,
+                   tiny: bool = True) -> dict:
+    """Build, compile and train each framework's model in this process.
+
+    No timing and no workers: the smoke test's quick check that a model's
+    builders, trainers and loss work and agree (:func:`check_losses`). Each
+    framework does the steps a worker does (its warm-up, then `steps`) on
+    its own copy of the same data.
+
+    """
+    model = get_model(model_name, tiny=tiny)
+    data = model.make_data(numpy.random.RandomState(1234))
+    reports = {}
+    for framework in frameworks:
+        copy = {key: value.copy() for key, value in data.items()}
+        trainer = model.builder(framework)(copy)
+        trainer.compile()
+        for index in range(model.warmup_steps + steps):
+            trainer.step(index % len(copy['features']))
+        parameters = [numpy.asarray(value) for value in trainer.parameters()]
+        reports[framework] = [{'phase': 'in-process', 'steps': steps,
+                               'loss_final': model.loss(parameters, data)}]
+    result = {'model': model_name, 'reports': reports}
+    result['loss_check'] = check_losses(model, result)
+    return result
+
+
 def _parameter_drift(reports: dict) -> dict:
     """Max |difference| of each framework's final parameters from torch's."""
     trained = {framework: [run for run in runs if 'params_path' in run]
