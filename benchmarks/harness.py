@@ -32,6 +32,7 @@ calls :func:`main` with its name.
 
 """
 import argparse
+import contextlib
 import glob
 import importlib
 import json
@@ -743,10 +744,17 @@ def run_in_process(model_name: str, frameworks=('blocks',), steps: int = 10,
     reports = {}
     for framework in frameworks:
         copy = {key: value.copy() for key, value in data.items()}
-        trainer = model.builder(framework)(copy)
-        trainer.compile()
-        for index in range(model.warmup_steps + steps):
-            trainer.step(index % len(copy['features']))
+        if framework in AESARA_FRAMEWORKS:
+            import aesara
+            # As in the workers' environment.
+            flags = aesara.config.change_flags(floatX='float32')
+        else:
+            flags = contextlib.nullcontext()
+        with flags:
+            trainer = model.builder(framework)(copy)
+            trainer.compile()
+            for index in range(model.warmup_steps + steps):
+                trainer.step(index % len(copy['features']))
         parameters = [numpy.asarray(value) for value in trainer.parameters()]
         reports[framework] = [{'phase': 'in-process', 'steps': steps,
                                'loss_final': model.loss(parameters, data)}]
