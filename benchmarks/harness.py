@@ -33,6 +33,7 @@ calls :func:`main` with its name.
 """
 import argparse
 import contextlib
+import glob
 import importlib
 import json
 import os
@@ -121,13 +122,82 @@ def model_names() -> list[str]:
     return list(_REGISTRY)
 
 
-def get_model(name: str) -> 'BenchmarkModel':
-    """Return an instance of the registered model called `name`."""
+def get_model(name: str, tiny: bool = False) -> 'BenchmarkModel':
+    """Return an instance of the registered model called `name`; with
+    `tiny`, at its :attr:`~BenchmarkModel.tiny_sizes` and one warm-up
+    step (for the smoke test)."""
     _load_models()
     if name not in _REGISTRY:
         raise ValueError("unknown benchmark model {!r}; registered: {}"
                          .format(name, ', '.join(_REGISTRY)))
-    return _REGISTRY[name]()
+    model = _REGISTRY[name]()
+    if tiny:
+        model.warmup_steps = 1
+        for attribute, value in model.tiny_sizes.items():
+            if not hasattr(model, attribute):
+                raise ValueError("{}: tiny_sizes names {!r}, which is no "
+                                 "attribute of the model".format(
+                                     name, attribute))
+            setattr(model, attribute, value)
+    return model
+
+
+class LossMismatch(AssertionError):
+    """Two frameworks trained the same model to different losses."""
+
+
+def check_losses(model: 'BenchmarkModel', result: dict) -> dict:
+    """Assert that every framework ended at the loss of the reference.
+
+    The reference is PyTorch when it ran and computes the same model
+    (:attr:`~BenchmarkModel.torch_loss_comparable`), otherwise raw Aesara.
+    All frameworks start from the same parameters and train on the same
+    batches for the same number of steps, so their final losses (computed
+    in numpy from their final parameters) must agree within the model's
+    tolerance; float32 rounding is all that may differ.
+
+    Returns
+    -------
+    dict
+        The reference framework and the largest difference found.
+
+    Raises
+    ------
+    LossMismatch
+        If a framework's final loss is off, or is not finite.
+
+    """
+    losses = {}
+    for framework, runs in result['reports'].items():
+        trained = [run['loss_final'] for run in runs
+                   if run['phase'] != 'cold']
+        if trained:
+            losses[framework] = trained
+    for framework, values in losses.items():
+        if not all(numpy.isfinite(values)):
+            raise LossMismatch('{}: the {} build ended at a loss of {}'
+                               .format(model.name, framework, values))
+    candidates = (['torch'] if model.torch_loss_comparable else []) + [
+        'aesara', 'aesara_plain']
+    reference = next((name for name in candidates if name in losses), None)
+    if reference is None:
+        return {'reference': None, 'max_difference': None}
+    largest = 0.0
+    for framework, values in losses.items():
+        if framework == 'torch' and not model.torch_loss_comparable:
+            continue
+        for value, expected in zip(values, losses[reference]):
+            difference = abs(value - expected)
+            largest = max(largest, difference)
+            if difference > model.loss_atol + model.loss_rtol * abs(
+                    expected):
+                raise LossMismatch(
+                    '{}: the {} build ended at a loss of {:.6g}, {} at '
+                    '{:.6g} from the same parameters and batches (allowed '
+                    'difference {:g} + {:g} x loss)'.format(
+                        model.name, framework, value, reference, expected,
+                        model.loss_atol, model.loss_rtol))
+    return {'reference': reference, 'max_difference': largest}
 
 
 @dataclass(frozen=True)
@@ -195,6 +265,14 @@ class BenchmarkModel:
     warmup_steps = 5
     #: Targets checked after a run.
     targets = ()
+    #: Attribute values of a tiny configuration, for the smoke test.
+    tiny_sizes = {}
+    #: Whether PyTorch's build computes the same function (GRU and
+    #: peephole LSTM don't); if not, losses are checked against raw Aesara.
+    torch_loss_comparable = True
+    #: How far the final losses of two frameworks may be apart.
+    loss_atol = 1e-3
+    loss_rtol = 0.02
 
     def make_data(self, rng: numpy.random.RandomState) -> dict:
         """Return every array the builders need: batches and parameters.
@@ -239,145 +317,6 @@ def peak_rss_mib() -> float:
 def num_cores() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0))
-
-
-class CompileRecorder:
-    """Time every Aesara compilation made while it is active.
-
-    It wraps Aesara's choke points: ``pfunc`` and ``orig_function`` (the
-    whole of ``aesara.function``), ``FunctionMaker.__init__`` (graph
-    rewriting) and ``FunctionMaker.create`` (linking: generating C code,
-    looking it up in the cache, calling g++), and the g++ call itself.
-    Nested calls are counted once, at the outermost level.
-
-    Attributes
-    ----------
-    functions : list of dict
-        One entry per compiled function: its name, the number of nodes
-        after rewriting, the rewrite and link times and a fingerprint of the
-        rewritten graph (equal fingerprints mean an identical graph was
-        compiled twice).
-    gxx_calls : list of float
-        The duration of each g++ call.
-
-    """
-    def __init__(self):
-        self.functions = []
-        self.gxx_calls = []
-        self.total = 0.0
-        self._depth = 0
-        self._patches = []
-
-    @property
-    def rewrite(self) -> float:
-        return sum(entry['rewrite_s'] for entry in self.functions)
-
-    @property
-    def link(self) -> float:
-        return sum(entry['link_s'] for entry in self.functions)
-
-    def _patch(self, owner, attribute, replacement):
-        original = owner.__dict__[attribute]
-        self._patches.append((owner, attribute, original))
-        setattr(owner, attribute, replacement)
-        return original
-
-    def __enter__(self):
-        from aesara.compile.function import types
-        from aesara.link.c import cmodule
-        pfunc_module = sys.modules['aesara.compile.function.pfunc']
-        function_package = sys.modules['aesara.compile.function']
-        recorder = self
-
-        def outermost(original):
-            def wrapper(*args, **kwargs):
-                recorder._depth += 1
-                start = time.perf_counter()
-                try:
-                    return original(*args, **kwargs)
-                finally:
-                    recorder._depth -= 1
-                    if recorder._depth == 0:
-                        recorder.total += time.perf_counter() - start
-            return wrapper
-
-        self._patch(function_package, 'pfunc',
-                    outermost(function_package.__dict__['pfunc']))
-        self._patch(function_package, 'orig_function',
-                    outermost(function_package.__dict__['orig_function']))
-        self._patch(pfunc_module, 'orig_function',
-                    outermost(pfunc_module.__dict__['orig_function']))
-
-        maker_init = types.FunctionMaker.__init__
-        maker_create = types.FunctionMaker.create
-
-        def init(maker, *args, **kwargs):
-            start = time.perf_counter()
-            maker_init(maker, *args, **kwargs)
-            maker._bench_entry = {
-                'name': getattr(maker, 'name', None),
-                'nodes': len(maker.fgraph.apply_nodes),
-                'rewrite_s': time.perf_counter() - start, 'link_s': 0.0,
-                'fingerprint': _fingerprint(maker.fgraph)}
-            recorder.functions.append(maker._bench_entry)
-
-        def create(maker, *args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return maker_create(maker, *args, **kwargs)
-            finally:
-                entry = getattr(maker, '_bench_entry', None)
-                if entry is not None:
-                    entry['link_s'] += time.perf_counter() - start
-
-        self._patch(types.FunctionMaker, '__init__', init)
-        self._patch(types.FunctionMaker, 'create', create)
-
-        compile_str = cmodule.GCC_compiler.__dict__['compile_str'].__func__
-
-        def timed_compile_str(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return compile_str(*args, **kwargs)
-            finally:
-                recorder.gxx_calls.append(time.perf_counter() - start)
-
-        self._patch(cmodule.GCC_compiler, 'compile_str',
-                    staticmethod(timed_compile_str))
-        return self
-
-    def __exit__(self, *exc_info):
-        for owner, attribute, original in reversed(self._patches):
-            setattr(owner, attribute, original)
-        self._patches = []
-        return False
-
-    def duplicates(self) -> int:
-        """How many compiled functions repeat an earlier identical graph."""
-        seen = [entry['fingerprint'] for entry in self.functions]
-        return len(seen) - len(set(seen))
-
-
-def _fingerprint(fgraph) -> str:
-    """A hash of a rewritten graph's structure (ops, types, inputs)."""
-    import hashlib
-    from aesara.graph.basic import io_toposort
-
-    index = {variable: position
-             for position, variable in enumerate(fgraph.inputs)}
-    parts = [str(variable.type) for variable in fgraph.inputs]
-    for node in io_toposort(fgraph.inputs, fgraph.outputs):
-        operands = []
-        for variable in node.inputs:
-            if variable not in index:
-                index[variable] = len(index)
-            operands.append(str(index[variable]))
-        for variable in node.outputs:
-            index[variable] = len(index)
-        parts.append('{}({})'.format(node.op, ','.join(operands)))
-    parts.append('->' + ','.join(str(index.get(variable, '?'))
-                                 for variable in fgraph.outputs))
-    return hashlib.sha1('\n'.join(parts).encode()).hexdigest()[:12]
 
 
 class _Channel:
@@ -445,7 +384,8 @@ def load_data(data_path: str, layout_seed: int) -> tuple[dict, bytearray]:
 
 def run_worker(model_name: str, framework: str, data_path: str, steps: int,
                out_path: str, interleaved: bool = False,
-               threads: int | None = None, layout_seed: int = 0) -> None:
+               threads: int | None = None, layout_seed: int = 0,
+               tiny: bool = False) -> None:
     """Build, compile and train one framework's model; write a JSON report.
 
     Runs in its own process (``python -m benchmarks.harness worker ...``).
@@ -479,29 +419,30 @@ def run_worker(model_name: str, framework: str, data_path: str, steps: int,
         info['cxxflags'] = aesara.config.gcc__cxxflags
         info['mode'] = str(aesara.config.mode)
 
-    model = get_model(model_name)
+    model = get_model(model_name, tiny=tiny)
     data, heap_padding = load_data(data_path, layout_seed)
     num_batches = len(data['features'])
 
-    recorder = CompileRecorder() if framework != 'torch' else None
-    with recorder if recorder is not None else contextlib.nullcontext():
-        start = time.perf_counter()
-        trainer = model.builder(framework)(data)
-        build_s = time.perf_counter() - start
-        start = time.perf_counter()
-        trainer.compile()
-        compile_wall_s = time.perf_counter() - start
+    start = time.perf_counter()
+    trainer = model.builder(framework)(data)
+    build_s = time.perf_counter() - start
+    # Compile time is plain wall time, and the g++ work what the compiledir
+    # and the CPU time of child processes say: nothing of Aesara's is
+    # patched. Cold workers run on an empty compiledir.
+    modules_before = _compiled_modules(info.get('compiledir'))
+    times_before = os.times()
+    start = time.perf_counter()
+    trainer.compile()
+    compile_s = time.perf_counter() - start
+    times_after = os.times()
     result = dict(info, load_at_start=load_at_start, import_s=import_s,
-                  build_s=build_s, compile_wall_s=compile_wall_s,
-                  steps=steps, rss_after_import_mib=rss_after_import)
-    if recorder is not None:
-        result.update(
-            compile_s=recorder.total, rewrite_s=recorder.rewrite,
-            link_s=recorder.link, gxx_calls=len(recorder.gxx_calls),
-            gxx_s=sum(recorder.gxx_calls), functions=recorder.functions,
-            duplicate_functions=recorder.duplicates())
-    else:
-        result.update(compile_s=0.0, gxx_calls=0, functions=[])
+                  build_s=build_s, compile_s=compile_s, steps=steps,
+                  rss_after_import_mib=rss_after_import,
+                  gxx_calls=_compiled_modules(info.get('compiledir')) -
+                  modules_before,
+                  gxx_s=times_after.children_user +
+                  times_after.children_system - times_before.children_user -
+                  times_before.children_system)
 
     start = time.perf_counter()
     trainer.step(0)
@@ -521,6 +462,13 @@ def run_worker(model_name: str, framework: str, data_path: str, steps: int,
     with open(out_path, 'w') as out:
         json.dump(result, out, indent=1)
     del heap_padding
+
+
+def _compiled_modules(compiledir):
+    """How many C modules a compiledir holds (0 for None)."""
+    if not compiledir:
+        return 0
+    return len(glob.glob(os.path.join(compiledir, '*', 'mod.cpp')))
 
 
 def _timed_steps(trainer, model, steps, num_batches, channel):
@@ -584,11 +532,12 @@ def worker_environment(compiledir: str | None = None,
 
 
 def _worker_command(model_name, framework, data_path, steps, out_path,
-                    interleaved=False, threads=None, layout_seed=0):
+                    interleaved=False, threads=None, layout_seed=0,
+                    tiny=False):
     return [sys.executable, '-m', 'benchmarks.harness', 'worker', model_name,
             framework, data_path, str(steps), out_path,
             'interleaved' if interleaved else 'alone', str(threads or 0),
-            str(layout_seed)]
+            str(layout_seed), 'tiny' if tiny else 'full']
 
 
 def _failure(framework, model_name, log_path, returncode=None):
@@ -601,13 +550,14 @@ def _failure(framework, model_name, log_path, returncode=None):
 
 def spawn_worker(model_name: str, framework: str, data_path: str, steps: int,
                  out_path: str, environment: dict, timeout: float = 600,
-                 threads: int | None = None, layout_seed: int = 0) -> dict:
+                 threads: int | None = None, layout_seed: int = 0,
+                 tiny: bool = False) -> dict:
     """Run :func:`run_worker` in a subprocess and return its report."""
     with open(out_path + '.log', 'w') as log:
         completed = subprocess.run(
             _worker_command(model_name, framework, data_path, steps,
                             out_path, threads=threads,
-                            layout_seed=layout_seed),
+                            layout_seed=layout_seed, tiny=tiny),
             cwd=REPO_ROOT, env=environment, stdout=log, stderr=log,
             timeout=timeout)
     if completed.returncode != 0:
@@ -626,16 +576,17 @@ class InterleavedWorkers:
     meet the same background load.
 
     """
-    def __init__(self):
+    def __init__(self, turn_pause_s=TURN_PAUSE_S):
         self.workers = []
+        self.turn_pause_s = turn_pause_s
 
     def start(self, model_name, framework, data_path, steps, out_path,
-              environment, threads=None, layout_seed=0):
+              environment, threads=None, layout_seed=0, tiny=False):
         log = open(out_path + '.log', 'w')
         process = subprocess.Popen(
             _worker_command(model_name, framework, data_path, steps,
                             out_path, interleaved=True, threads=threads,
-                            layout_seed=layout_seed),
+                            layout_seed=layout_seed, tiny=tiny),
             cwd=REPO_ROOT, env=environment, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=log, text=True)
         worker = {'framework': framework, 'process': process, 'log': log,
@@ -661,7 +612,7 @@ class InterleavedWorkers:
             order = self.workers[shift:] + self.workers[:shift]
             rates = {}
             for worker in order:
-                time.sleep(TURN_PAUSE_S)
+                time.sleep(self.turn_pause_s)
                 worker['process'].stdin.write('GO\n')
                 worker['process'].stdin.flush()
                 rates[worker['framework']] = float(
@@ -689,17 +640,20 @@ class InterleavedWorkers:
 
 def run_model(model_name: str, repeats: int = 3, steps: int | None = None,
               frameworks=FRAMEWORKS, keep: str | None = None,
-              threads: int | None = None, progress=print) -> dict:
+              threads: int | None = None, progress=print, tiny: bool = False,
+              cold: bool = True) -> dict:
     """Run every framework's workers `repeats` times; return the reports.
 
     In each repeat, each Aesara-based framework gets a fresh compiledir and
     a cold worker on it that only compiles (the first compile); then a
     cached worker per Aesara-based framework (on its now warm compiledir)
     and a PyTorch worker compile one after the other and train taking
-    turns, chunk by chunk.
+    turns, chunk by chunk. Without `cold`, there are no cold workers and
+    all use the usual compiledir (the smoke test). The final losses are
+    checked with :func:`check_losses`, which raises if they disagree.
 
     """
-    model = get_model(model_name)
+    model = get_model(model_name, tiny=tiny)
     steps = model.steps if steps is None else steps
     workdir = keep or tempfile.mkdtemp(prefix='blocks-bench-')
     os.makedirs(workdir, exist_ok=True)
@@ -714,7 +668,7 @@ def run_model(model_name: str, repeats: int = 3, steps: int | None = None,
         for repeat in range(repeats):
             compiledirs = {}
             for framework in frameworks:
-                if framework not in AESARA_FRAMEWORKS:
+                if framework not in AESARA_FRAMEWORKS or not cold:
                     continue
                 compiledirs[framework] = os.path.join(
                     workdir, '{}-{}-compiledir-{}'.format(
@@ -725,13 +679,14 @@ def run_model(model_name: str, repeats: int = 3, steps: int | None = None,
                     os.path.join(workdir, '{}-{}-cold-{}.json'.format(
                         model_name, framework, repeat)),
                     worker_environment(compiledirs[framework],
-                                       threads=threads), threads=threads)
+                                       threads=threads), threads=threads,
+                    tiny=tiny)
                 report['phase'] = 'cold'
                 reports[framework].append(report)
                 progress('  {} {:6} repeat {}: first compile {:6.2f} s'
                          .format(model_name, framework, repeat + 1,
                                  report['compile_s']))
-            workers = InterleavedWorkers()
+            workers = InterleavedWorkers(0 if tiny else TURN_PAUSE_S)
             try:
                 for framework in frameworks:
                     out_path = os.path.join(workdir, '{}-{}-{}.json'.format(
@@ -740,7 +695,7 @@ def run_model(model_name: str, repeats: int = 3, steps: int | None = None,
                                   out_path, worker_environment(
                                       compiledirs.get(framework),
                                       threads=threads), threads=threads,
-                                  layout_seed=repeat)
+                                  layout_seed=repeat, tiny=tiny)
                 run = workers.run()
             finally:
                 workers.close()
@@ -758,13 +713,54 @@ def run_model(model_name: str, repeats: int = 3, steps: int | None = None,
                              model_name, framework, repeat + 1,
                              report['steps_per_s'], report['compile_s'],
                              report['peak_rss_mib']))
-        return {'model': model_name, 'description': model.description,
-                'steps': steps, 'repeats': repeats,
-                'initial_loss': initial_loss, 'reports': reports,
-                'rounds': rounds, 'parameter_drift': _parameter_drift(reports)}
+        description = model.description
+        if tiny:
+            description += ' [tiny sizes: {}]'.format(', '.join(
+                '{}={}'.format(*item) for item in model.tiny_sizes.items()))
+        result = {'model': model_name, 'description': description,
+                  'steps': steps, 'repeats': repeats,
+                  'initial_loss': initial_loss, 'reports': reports,
+                  'rounds': rounds,
+                  'parameter_drift': _parameter_drift(reports)}
+        result['loss_check'] = check_losses(model, result)
+        return result
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_in_process(model_name: str, frameworks=('blocks',), steps: int = 10,
+                   tiny: bool = True) -> dict:
+    """Build, compile and train each framework's model in this process.
+
+    No timing and no workers: the smoke test's quick check that a model's
+    builders, trainers and loss work and agree (:func:`check_losses`). Each
+    framework does the steps a worker does (its warm-up, then `steps`) on
+    its own copy of the same data.
+
+    """
+    model = get_model(model_name, tiny=tiny)
+    data = model.make_data(numpy.random.RandomState(1234))
+    reports = {}
+    for framework in frameworks:
+        copy = {key: value.copy() for key, value in data.items()}
+        if framework in AESARA_FRAMEWORKS:
+            import aesara
+            # As in the workers' environment.
+            flags = aesara.config.change_flags(floatX='float32')
+        else:
+            flags = contextlib.nullcontext()
+        with flags:
+            trainer = model.builder(framework)(copy)
+            trainer.compile()
+            for index in range(model.warmup_steps + steps):
+                trainer.step(index % len(copy['features']))
+        parameters = [numpy.asarray(value) for value in trainer.parameters()]
+        reports[framework] = [{'phase': 'in-process', 'steps': steps,
+                               'loss_final': model.loss(parameters, data)}]
+    result = {'model': model_name, 'reports': reports}
+    result['loss_check'] = check_losses(model, result)
+    return result
 
 
 def _parameter_drift(reports: dict) -> dict:
@@ -808,16 +804,9 @@ def summarise(result: dict) -> dict:
             'build_s': _median(run['build_s'] for run in warm),
             'first_compile_s': _median(run['compile_s'] for run in cold),
             'cached_compile_s': _median(run['compile_s'] for run in warm),
-            'cold_rewrite_s': _median(run.get('rewrite_s') for run in cold),
-            'cold_link_s': _median(run.get('link_s') for run in cold),
-            'cached_rewrite_s': _median(run.get('rewrite_s') for run in warm),
-            'cached_link_s': _median(run.get('link_s') for run in warm),
             'gxx_cold': _median(run['gxx_calls'] for run in cold),
             'gxx_cold_s': _median(run.get('gxx_s') for run in cold),
             'gxx_cached': _median(run['gxx_calls'] for run in warm),
-            'functions': len(warm[0]['functions']) if warm else 0,
-            'duplicate_functions': warm[0].get('duplicate_functions', 0)
-            if warm else 0,
             'first_batch_cold_s': _median(
                 run['time_to_first_batch_s'] for run in cold),
             'first_batch_cached_s': _median(
@@ -894,16 +883,10 @@ def format_table(result: dict, summary: dict) -> str:
     row('  CPU seconds per second', 'cpu_per_wall', '{:.2f}')
     row('  max load average at start', 'load_at_start', '{:.2f}')
     row('first compile, cold cache (s)', 'first_compile_s', '{:.2f}')
-    row('  of which rewriting (s)', 'cold_rewrite_s', '{:.2f}')
-    row('  of which linking + g++ (s)', 'cold_link_s', '{:.2f}')
-    row('  g++ calls', 'gxx_cold', '{:.0f}')
-    row('  g++ time (s)', 'gxx_cold_s', '{:.2f}')
+    row('  C modules compiled', 'gxx_cold', '{:.0f}')
+    row('  g++ CPU time (s)', 'gxx_cold_s', '{:.2f}')
     row('cached compile (s)', 'cached_compile_s', '{:.2f}')
-    row('  of which rewriting (s)', 'cached_rewrite_s', '{:.2f}')
-    row('  of which linking (s)', 'cached_link_s', '{:.2f}')
-    row('  g++ calls (0 = stable keys)', 'gxx_cached', '{:.0f}')
-    row('functions compiled', 'functions', '{:d}')
-    row('  identical graphs compiled twice', 'duplicate_functions', '{:d}')
+    row('  C modules compiled (0 = stable keys)', 'gxx_cached', '{:.0f}')
     row('import (s)', 'import_s', '{:.2f}')
     row('build graph/module (s)', 'build_s', '{:.2f}')
     row('time to first batch, cold (s)', 'first_batch_cold_s', '{:.2f}')
@@ -918,6 +901,9 @@ def format_table(result: dict, summary: dict) -> str:
     rows.append(['loss: initial {:.4f}, final'.format(result['initial_loss'])]
                 + [_cell(columns[framework]['loss_final'], '{:.4f}')
                    for framework in frameworks])
+    check = result.get('loss_check') or {}
+    rows.append(['  checked against'] + [
+        check.get('reference') or '-' for framework in frameworks])
     drift = result.get('parameter_drift', {})
     rows.append(['max |param - torch param|'] + [
         _cell(drift.get(framework), '{:.1e}') for framework in frameworks])
@@ -991,6 +977,10 @@ def main(argv=None, default_models=None) -> int:
                         help='keep the data, compiledirs and reports here')
     parser.add_argument('--json', metavar='PATH',
                         help='also write the reports and summaries here')
+    parser.add_argument('--tiny', action='store_true',
+                        help="the models' tiny sizes, the usual compiledir "
+                        'and no cold compile: a quick check that everything '
+                        'runs and agrees (the smoke test)')
     args = parser.parse_args(argv)
     names = args.models or default_models or model_names()
     frameworks = tuple(args.frameworks.split(','))
@@ -1002,11 +992,13 @@ def main(argv=None, default_models=None) -> int:
         result = run_model(name, repeats=args.repeats, steps=args.steps,
                            frameworks=frameworks, threads=args.threads,
                            keep=os.path.join(args.keep, name)
-                           if args.keep else None)
+                           if args.keep else None, tiny=args.tiny,
+                           cold=not args.tiny)
         summary = summarise(result)
         print()
         print(format_table(result, summary))
-        print(format_targets(get_model(name), summary))
+        if not args.tiny:
+            print(format_targets(get_model(name), summary))
         print('({} took {:.0f} s)'.format(name, time.perf_counter() - start))
         everything.append({'result': result, 'summary': summary})
     if args.json:
@@ -1021,10 +1013,10 @@ if __name__ == '__main__':
     from benchmarks import harness
     if len(sys.argv) > 1 and sys.argv[1] == 'worker':
         (model_name, framework, data_path, steps, out_path, mode,
-         threads, layout_seed) = sys.argv[2:10]
+         threads, layout_seed, size) = sys.argv[2:11]
         harness.run_worker(model_name, framework, data_path, int(steps),
                            out_path, interleaved=mode == 'interleaved',
                            threads=int(threads) or None,
-                           layout_seed=int(layout_seed))
+                           layout_seed=int(layout_seed), tiny=size == 'tiny')
     else:
         sys.exit(harness.main())

@@ -50,6 +50,7 @@ class LeNet5(BenchmarkModel):
     num_batches = 5
     learning_rate = 0.01
     steps = 60
+    tiny_sizes = dict(batch_size=4, num_batches=2)
     targets = (Target('training steps/s, Blocks / PyTorch >= 0.5 (paired '
                       'chunks; goal 1.0)', 'steps_ratio', 'min', 0.5),)
 

@@ -268,6 +268,7 @@ class MLP784(MLPBenchmark):
     learning_rate = 0.03
     steps = 300
     targets = MLP_TARGETS
+    tiny_sizes = dict(dims=(20, 16, 16, 10), batch_size=8, num_batches=2)
 
 
 if __name__ == '__main__':

@@ -31,7 +31,6 @@ from benchmarks.harness import Target, main, register
 from benchmarks.mlp import (AesaraMLPTrainer, BlocksMLPTrainer, MLP_TARGETS,
                             MLPBenchmark)
 
-NUM_TRAIN = 1500
 
 
 @register
@@ -47,6 +46,8 @@ class Quickstart(MLPBenchmark):
     learning_rate = 0.1
     steps = 3000
     warmup_steps = 50
+    num_train = 1500
+    tiny_sizes = dict(num_train=96)
     targets = MLP_TARGETS + (
         Target('cached compile, training + monitoring <= 2 s',
                'cached_compile_s', 'max', 2.0),
@@ -73,15 +74,15 @@ class Quickstart(MLPBenchmark):
         digits = load_digits()
         features = (digits.data / 16.0).astype('float32')
         targets = digits.target.astype('int64')
-        order = rng.permutation(NUM_TRAIN)
-        num_batches = NUM_TRAIN // self.batch_size
+        order = rng.permutation(self.num_train)
+        num_batches = self.num_train // self.batch_size
         used = order[:num_batches * self.batch_size]
         data = self.initial_parameters(rng)
         data.update(
             features=features[used].reshape(num_batches, self.batch_size, -1),
             targets=targets[used].reshape(num_batches, self.batch_size),
-            test_features=features[NUM_TRAIN:],
-            test_targets=targets[NUM_TRAIN:])
+            test_features=features[self.num_train:],
+            test_targets=targets[self.num_train:])
         return data
 
     def build_blocks(self, data):

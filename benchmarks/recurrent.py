@@ -33,7 +33,6 @@ import numpy
 
 from benchmarks.harness import BenchmarkModel, Trainer, main, register
 
-SEQUENCE_LENGTH, BATCH_SIZE, INPUT_DIM, HIDDEN_DIM = 50, 32, 128, 256
 
 
 def _sigmoid(value):
@@ -47,10 +46,13 @@ class RecurrentBenchmark(BenchmarkModel):
 
     """
     kind = None
+    sequence_length, batch_size, input_dim, hidden_dim = 50, 32, 128, 256
     num_batches = 10
     learning_rate = 0.1
     steps = 60
     warmup_steps = 3
+    tiny_sizes = dict(sequence_length=4, batch_size=3, input_dim=5,
+                      hidden_dim=6, num_batches=2)
 
     def parameter_shapes(self) -> dict:
         raise NotImplementedError
@@ -67,11 +69,11 @@ class RecurrentBenchmark(BenchmarkModel):
                 scale = 1 / numpy.sqrt(shape[0])
                 data[name] = rng.normal(0, scale, shape).astype('float32')
         data['features'] = rng.normal(size=(
-            self.num_batches, SEQUENCE_LENGTH, BATCH_SIZE,
-            INPUT_DIM)).astype('float32')
+            self.num_batches, self.sequence_length, self.batch_size,
+            self.input_dim)).astype('float32')
         data['targets'] = rng.uniform(-0.5, 0.5, size=(
-            self.num_batches, SEQUENCE_LENGTH, BATCH_SIZE,
-            HIDDEN_DIM)).astype('float32')
+            self.num_batches, self.sequence_length, self.batch_size,
+            self.hidden_dim)).astype('float32')
         return data
 
     def states(self, parameters, features):
@@ -105,12 +107,13 @@ class LSTMBenchmark(RecurrentBenchmark):
                    'lr 0.1')
 
     def parameter_shapes(self):
-        return {'W_in': (INPUT_DIM, 4 * HIDDEN_DIM), 'b_in': (4 * HIDDEN_DIM,),
-                'W_rec': (HIDDEN_DIM, 4 * HIDDEN_DIM)}
+        return {'W_in': (self.input_dim, 4 * self.hidden_dim),
+                'b_in': (4 * self.hidden_dim,),
+                'W_rec': (self.hidden_dim, 4 * self.hidden_dim)}
 
     def states(self, parameters, features):
         W_in, b_in, W_rec = parameters
-        dim = HIDDEN_DIM
+        dim = self.hidden_dim
         h = numpy.zeros((features.shape[1], dim))
         c = numpy.zeros_like(h)
         states = []
@@ -132,12 +135,13 @@ class SimpleRecurrentBenchmark(RecurrentBenchmark):
                    'lr 0.1')
 
     def parameter_shapes(self):
-        return {'W_in': (INPUT_DIM, HIDDEN_DIM), 'b_in': (HIDDEN_DIM,),
-                'W_rec': (HIDDEN_DIM, HIDDEN_DIM)}
+        return {'W_in': (self.input_dim, self.hidden_dim),
+                'b_in': (self.hidden_dim,),
+                'W_rec': (self.hidden_dim, self.hidden_dim)}
 
     def states(self, parameters, features):
         W_in, b_in, W_rec = parameters
-        h = numpy.zeros((features.shape[1], HIDDEN_DIM))
+        h = numpy.zeros((features.shape[1], self.hidden_dim))
         states = []
         for inputs in features @ W_in + b_in:
             h = numpy.tanh(inputs + h @ W_rec)
@@ -152,17 +156,19 @@ class GRUBenchmark(RecurrentBenchmark):
     description = ('GatedRecurrent vs torch.nn.GRU (another formulation: '
                    'speed only): T=50, B=32, input 128, hidden 256, float32, '
                    'MSE on all states, SGD lr 0.1')
+    torch_loss_comparable = False
 
     def parameter_shapes(self):
-        return {'W_in': (INPUT_DIM, HIDDEN_DIM), 'b_in': (HIDDEN_DIM,),
-                'W_gates': (INPUT_DIM, 2 * HIDDEN_DIM),
-                'b_gates': (2 * HIDDEN_DIM,),
-                'W_rec': (HIDDEN_DIM, HIDDEN_DIM),
-                'W_rec_gates': (HIDDEN_DIM, 2 * HIDDEN_DIM)}
+        return {'W_in': (self.input_dim, self.hidden_dim),
+                'b_in': (self.hidden_dim,),
+                'W_gates': (self.input_dim, 2 * self.hidden_dim),
+                'b_gates': (2 * self.hidden_dim,),
+                'W_rec': (self.hidden_dim, self.hidden_dim),
+                'W_rec_gates': (self.hidden_dim, 2 * self.hidden_dim)}
 
     def states(self, parameters, features):
         W_in, b_in, W_gates, b_gates, W_rec, W_rec_gates = parameters
-        dim = HIDDEN_DIM
+        dim = self.hidden_dim
         h = numpy.zeros((features.shape[1], dim))
         states = []
         for inputs, gate_inputs in zip(features @ W_in + b_in,
@@ -192,19 +198,20 @@ class BlocksRecurrentTrainer(Trainer):
         features = tensor.tensor3('features')
         targets = tensor.tensor3('targets')
         init = dict(weights_init=Constant(0), biases_init=Constant(0))
-        self.to_inputs = Linear(INPUT_DIM, shapes['b_in'][0],
+        self.to_inputs = Linear(model.input_dim, shapes['b_in'][0],
                                 name='to_inputs', **init)
         bricks = [self.to_inputs]
         if model.kind == 'lstm':
-            self.transition = LSTM(HIDDEN_DIM, peepholes=False,
+            self.transition = LSTM(model.hidden_dim, peepholes=False,
                                    weights_init=Constant(0))
         elif model.kind == 'simple':
-            self.transition = SimpleRecurrent(HIDDEN_DIM, Tanh(),
+            self.transition = SimpleRecurrent(model.hidden_dim, Tanh(),
                                               weights_init=Constant(0))
         else:
-            self.transition = GatedRecurrent(HIDDEN_DIM,
+            self.transition = GatedRecurrent(model.hidden_dim,
                                              weights_init=Constant(0))
-            self.to_gates = Linear(INPUT_DIM, 2 * HIDDEN_DIM,
+            self.to_gates = Linear(model.input_dim,
+                                   2 * model.hidden_dim,
                                    name='to_gates', **init)
             bricks.append(self.to_gates)
         bricks.append(self.transition)
@@ -257,7 +264,7 @@ class AesaraRecurrentTrainer(Trainer):
                        for name in model.parameter_names()]
         features = tensor.tensor3('features')
         targets = tensor.tensor3('targets')
-        dim = HIDDEN_DIM
+        dim = model.hidden_dim
         batch = features.shape[1]
         zeros = tensor.zeros((batch, dim), dtype='float32')
         if model.kind == 'lstm':
@@ -321,7 +328,7 @@ class TorchRecurrentTrainer(Trainer):
         self.torch = torch
         layer_class = {'lstm': torch.nn.LSTM, 'simple': torch.nn.RNN,
                        'gru': torch.nn.GRU}[model.kind]
-        self.layer = layer_class(INPUT_DIM, HIDDEN_DIM)
+        self.layer = layer_class(model.input_dim, model.hidden_dim)
         with torch.no_grad():
             self.layer.weight_ih_l0.copy_(self._to_torch(
                 data, 'input'))
@@ -348,7 +355,7 @@ class TorchRecurrentTrainer(Trainer):
             return self.torch.from_numpy(numpy.ascontiguousarray(value))
         # PyTorch's GRU rows: reset, update, new; Blocks' gates: update,
         # reset.
-        dim = HIDDEN_DIM
+        dim = self.model.hidden_dim
 
         def rows(gates, new):
             return numpy.concatenate([gates[dim:], gates[:dim], new])
@@ -374,7 +381,7 @@ class TorchRecurrentTrainer(Trainer):
         bias = self.layer.bias_ih_l0.detach().numpy()
         if self.model.kind != 'gru':
             return [weight_ih.T.copy(), bias.copy(), weight_hh.T.copy()]
-        dim = HIDDEN_DIM
+        dim = self.model.hidden_dim
 
         def blocks_gates(value):
             return numpy.concatenate([value[dim:2 * dim], value[:dim]])

@@ -24,7 +24,7 @@ import numpy
 
 from benchmarks.harness import Trainer, main, register
 from benchmarks.recurrent import (
-    BATCH_SIZE, HIDDEN_DIM, INPUT_DIM, LSTMBenchmark, SEQUENCE_LENGTH,
+    LSTMBenchmark,
     _sigmoid)
 
 
@@ -34,24 +34,25 @@ class LSTMPeepholesBenchmark(LSTMBenchmark):
     description = ('LSTM with peepholes vs torch.nn.LSTM (none; speed '
                    'only): T=50, B=32, input 128, hidden 256, float32, MSE '
                    'on all states, SGD lr 0.1')
+    torch_loss_comparable = False
 
     def parameter_shapes(self):
         shapes = super().parameter_shapes()
-        shapes.update((name, (HIDDEN_DIM,)) for name in (
+        shapes.update((name, (self.hidden_dim,)) for name in (
             'p_in', 'p_forget', 'p_out'))
         return shapes
 
     def make_data(self, rng):
         data = super().make_data(rng)
         for name in ('p_in', 'p_forget', 'p_out'):
-            data[name] = rng.normal(0, 0.1, HIDDEN_DIM).astype('float32')
+            data[name] = rng.normal(0, 0.1, self.hidden_dim).astype('float32')
         return data
 
     def states(self, parameters, features):
         if len(parameters) == 3:  # PyTorch's, without peepholes
             parameters = list(parameters) + [0, 0, 0]
         W_in, b_in, W_rec, p_in, p_forget, p_out = parameters
-        dim = HIDDEN_DIM
+        dim = self.hidden_dim
         h = numpy.zeros((features.shape[1], dim))
         c = numpy.zeros_like(h)
         states = []
@@ -79,16 +80,16 @@ class BidirectionalLSTMBenchmark(LSTMBenchmark):
                    '256, float32, MSE on all states, SGD lr 0.1')
 
     def parameter_shapes(self):
-        return {'W_in': (INPUT_DIM, 4 * HIDDEN_DIM),
-                'b_in': (4 * HIDDEN_DIM,),
-                'W_rec': (HIDDEN_DIM, 4 * HIDDEN_DIM),
-                'W_rec_backward': (HIDDEN_DIM, 4 * HIDDEN_DIM)}
+        return {'W_in': (self.input_dim, 4 * self.hidden_dim),
+                'b_in': (4 * self.hidden_dim,),
+                'W_rec': (self.hidden_dim, 4 * self.hidden_dim),
+                'W_rec_backward': (self.hidden_dim, 4 * self.hidden_dim)}
 
     def make_data(self, rng):
         data = super().make_data(rng)
         data['targets'] = rng.uniform(-0.5, 0.5, size=(
-            self.num_batches, SEQUENCE_LENGTH, BATCH_SIZE,
-            2 * HIDDEN_DIM)).astype('float32')
+            self.num_batches, self.sequence_length, self.batch_size,
+            2 * self.hidden_dim)).astype('float32')
         return data
 
     def states(self, parameters, features):
@@ -120,9 +121,10 @@ class BlocksLSTMTrainer(Trainer):
         from blocks.initialization import Constant
 
         init = dict(weights_init=Constant(0), biases_init=Constant(0))
-        to_inputs = Linear(INPUT_DIM, 4 * HIDDEN_DIM, name='to_inputs',
+        to_inputs = Linear(model.input_dim, 4 * model.hidden_dim,
+                           name='to_inputs',
                            **init)
-        lstm = LSTM(HIDDEN_DIM, peepholes=peepholes)
+        lstm = LSTM(model.hidden_dim, peepholes=peepholes)
         transition = Bidirectional(lstm) if bidirectional else lstm
         transition.weights_init = Constant(0)
         for brick in (to_inputs, transition):
@@ -167,7 +169,8 @@ class TorchBidirectionalTrainer(Trainer):
         import torch
 
         self.torch = torch
-        self.layer = torch.nn.LSTM(INPUT_DIM, HIDDEN_DIM, bidirectional=True)
+        self.layer = torch.nn.LSTM(model.input_dim, model.hidden_dim,
+                                   bidirectional=True)
         with torch.no_grad():
             for suffix, recurrent in (('', 'W_rec'),
                                       ('_reverse', 'W_rec_backward')):

@@ -67,7 +67,8 @@ def test_import_blocks_sets_blas_ldflags(tmp_path):
     ldflags, flags, stderr = report(clean_env(tmp_path))
     assert ldflags
     assert ldflags == _blas.find_blas_ldflags()
-    assert '-lopenblas' in ldflags
+    if _blas.find_mkl_ldflags() is None:
+        assert '-lopenblas' in ldflags
     assert FALLBACK_WARNING not in stderr
     assert LIBDIR_WARNING not in stderr
     assert 'WARNING' not in stderr
@@ -156,7 +157,165 @@ def test_blas_configured_when_aesara_is_imported_first(tmp_path):
         import aesara, blocks
         print(repr(aesara.config.blas__ldflags))
     """, clean_env(tmp_path))
-    assert 'openblas' in result.stdout.splitlines()[-1]
+    assert eval(result.stdout.splitlines()[-1]) == _blas.find_blas_ldflags()
+
+
+# The choice between MKL (the ``mkl`` extra) and SciPy's OpenBLAS.
+
+def fake_libraries(directory, names, monkeypatch, exporting=('mkl_rt',)):
+    """Empty files named like libraries; those whose names contain one of
+    ``exporting`` pass for exporting the Fortran BLAS."""
+    directory.mkdir(exist_ok=True)
+    for name in names:
+        (directory / name).write_bytes(b'')
+    monkeypatch.setattr(_blas, '_exports_fortran_blas', FakeExports(exporting))
+    return str(directory)
+
+
+class FakeExports:
+    def __init__(self, exporting):
+        self.exporting = exporting
+
+    def __call__(self, path):
+        return any(part in os.path.basename(path) for part in self.exporting)
+
+
+def mkl_flags(directory, name):
+    return '-L{} -l:{} -Wl,--disable-new-dtags'.format(directory, name)
+
+
+def test_mkl_library_is_found_by_its_versioned_name(tmp_path, monkeypatch):
+    lib = fake_libraries(tmp_path / 'lib', [
+        'libmkl_core.so.3', 'libmkl_rt.so.2', 'libmkl_rt.so.3',
+        'libmkl_rt.so.3.bak', 'libiomp5.so'], monkeypatch)
+    assert _blas.find_mkl_ldflags([lib]) == mkl_flags(lib, 'libmkl_rt.so.3')
+    # An unversioned name (conda's MKL) comes first.
+    (tmp_path / 'lib' / 'libmkl_rt.so').write_bytes(b'')
+    assert _blas.find_mkl_ldflags([lib]) == mkl_flags(lib, 'libmkl_rt.so')
+    # Directories in order; missing ones and unsafe names are skipped.
+    other = fake_libraries(tmp_path / 'other', ['libmkl_rt.so.4'],
+                           monkeypatch)
+    assert _blas.find_mkl_ldflags([str(tmp_path / 'missing'), other, lib]) \
+        == mkl_flags(other, 'libmkl_rt.so.4')
+    spaced = fake_libraries(tmp_path / 'a b', ['libmkl_rt.so.3'],
+                            monkeypatch)
+    assert _blas.find_mkl_ldflags([spaced]) is None
+
+
+def test_mkl_library_must_export_the_fortran_blas(tmp_path, monkeypatch):
+    lib = fake_libraries(tmp_path / 'lib', ['libmkl_rt.so.3'], monkeypatch,
+                         exporting=())
+    assert _blas.find_mkl_ldflags([lib]) is None
+
+
+def test_mkl_preferred_to_openblas(tmp_path, monkeypatch):
+    monkeypatch.setattr(_blas, 'find_openblas_ldflags', OpenBLASFlags())
+    lib = fake_libraries(tmp_path / 'lib', ['libmkl_rt.so.3'], monkeypatch)
+    monkeypatch.setattr(_blas, '_data_library_directories', Directories([lib]))
+    assert _blas.find_blas_ldflags() == mkl_flags(lib, 'libmkl_rt.so.3')
+    # Without MKL, SciPy's OpenBLAS.
+    monkeypatch.setattr(_blas, '_data_library_directories',
+                        Directories([str(tmp_path / 'missing')]))
+    assert _blas.find_blas_ldflags() == OpenBLASFlags.FLAGS
+
+
+class OpenBLASFlags:
+    FLAGS = '-L/scipy.libs -lopenblasp-r0-x.3.21 -Wl,--disable-new-dtags'
+
+    def __call__(self):
+        return self.FLAGS
+
+
+class Directories:
+    def __init__(self, directories):
+        self.directories = directories
+
+    def __call__(self):
+        return self.directories
+
+
+def test_user_flags_win_over_mkl(tmp_path, monkeypatch):
+    lib = fake_libraries(tmp_path / 'lib', ['libmkl_rt.so.3'], monkeypatch)
+    monkeypatch.setattr(_blas, '_data_library_directories', Directories([lib]))
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.delenv('AESARARC', raising=False)
+    monkeypatch.delitem(sys.modules, 'aesara')
+    # Nothing set by the user: MKL goes into AESARA_FLAGS.
+    monkeypatch.setenv('AESARA_FLAGS', 'floatX=float32')
+    assert _blas.configure_blas() == mkl_flags(lib, 'libmkl_rt.so.3')
+    assert os.environ['AESARA_FLAGS'] == \
+        'floatX=float32,blas__ldflags="{}"'.format(
+            mkl_flags(lib, 'libmkl_rt.so.3'))
+    # The user's AESARA_FLAGS, even an empty value (opting out).
+    for flags in ('blas__ldflags=-lmyblas', 'blas__ldflags='):
+        monkeypatch.setenv('AESARA_FLAGS', flags)
+        assert _blas.configure_blas() is None
+        assert os.environ['AESARA_FLAGS'] == flags
+    # The user's .aesararc.
+    monkeypatch.setenv('AESARA_FLAGS', '')
+    (tmp_path / '.aesararc').write_text('[blas]\nldflags = -lmyblas\n')
+    assert _blas.configure_blas() is None
+    assert os.environ['AESARA_FLAGS'] == ''
+
+
+def test_aesara_library_check_quiet_for_mkl_only(monkeypatch):
+    import logging
+    check = _blas._QuietLibraryCheck()
+    record = logging.LogRecord(
+        'aesara.tensor.blas', logging.WARNING, __file__, 1,
+        LIBDIR_WARNING + ' in the library_dir of the library we use for '
+        'blas.', None, None)
+    monkeypatch.setattr(_blas, '_current_ldflags', OpenBLASFlags())
+    assert check.filter(record)
+    monkeypatch.setattr(_blas, '_current_ldflags', Directories(
+        '-L/env/lib -l:libmkl_rt.so.3 -Wl,--disable-new-dtags'))
+    assert not check.filter(record)
+    record.msg = 'another warning'
+    assert check.filter(record)
+
+
+def test_exported_symbols_read_from_the_symbol_table(tmp_path):
+    """``cblas_sgemm_`` may hold the string ``sgemm_`` (MKL's library
+    does), which is no ``sgemm_`` symbol."""
+    results = []
+    for name, code in [
+            ('both', 'void sgemm_(void) {} void dgemm_(void) {}'),
+            ('prefixed', 'void cblas_sgemm_(void) {} '
+                         'void cblas_dgemm_(void) {}'),
+            ('single', 'void sgemm_(void) {}')]:
+        source = tmp_path / (name + '.c')
+        source.write_text(code + '\n')
+        library = tmp_path / ('lib' + name + '.so')
+        subprocess.run(['gcc', '-shared', '-fPIC', '-o', str(library),
+                        str(source)], check=True)
+        results.append(_blas._exports_fortran_blas(str(library)))
+    assert results == [True, False, False]
+    assert not _blas._exports_fortran_blas(str(source))
+
+
+needs_mkl = pytest.mark.skipif(
+    _blas.find_mkl_ldflags() is None,
+    reason="needs MKL (pip install 'blocks[mkl]')")
+
+
+@needs_mkl
+def test_mkl_is_linked_when_installed(tmp_path):
+    result = run_python("""
+        import numpy, blocks, aesara
+        from aesara import tensor
+        x, y = tensor.fmatrix('x'), tensor.fmatrix('y')
+        f = aesara.function([x, y], tensor.dot(x, y))
+        a = numpy.arange(12, dtype='float32').reshape(3, 4)
+        print(abs(f(a, a.T) - a.dot(a.T)).max())
+        with open('/proc/self/maps') as maps:
+            print(any('libmkl_rt.so' in line for line in maps))
+        print(repr(aesara.config.blas__ldflags))
+    """, clean_env(tmp_path))
+    error, linked, ldflags = result.stdout.splitlines()[-3:]
+    assert float(error) == 0
+    assert linked == 'True'
+    assert eval(ldflags) == _blas.find_mkl_ldflags()
+    assert 'WARNING' not in result.stderr
 
 
 CXXFLAGS_REPORT = """
