@@ -178,5 +178,5 @@ def jax_funcify_PickPerRowGrad(op, **kwargs):
     return pick_per_row_grad
 
 
-# Convolution and pooling.
-from blocks import jax_conv  # noqa: E402,F401
+# Convolution and pooling, the fused recurrent Ops.
+from blocks import jax_conv, jax_recurrent  # noqa: E402,F401
