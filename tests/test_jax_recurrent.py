@@ -15,9 +15,12 @@ from aesara import tensor
 from aesara.link.vm import VMLinker
 from numpy.testing import assert_allclose
 
-from blocks.backend import compile_function
+from blocks.backend import BackendError, compile_function
+from blocks.bricks import Tanh
+from blocks.bricks.recurrent import LSTM, SimpleRecurrent
 from blocks.bricks.recurrent.fused import (
-    fused_gated_recurrent, fused_lstm, fused_simple_recurrent)
+    FusedLSTM, fused_gated_recurrent, fused_lstm, fused_simple_recurrent)
+from blocks.initialization import IsotropicGaussian
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('jax') is None,
@@ -31,6 +34,9 @@ LENGTHS = (5, 3, 1)
 C_MODE = aesara.compile.mode.Mode(
     linker=VMLinker(use_cloop=False, c_thunks=False), optimizer='fast_run')
 TOLERANCE = dict(rtol=2e-4, atol=2e-5)
+FLOATX = aesara.config.floatX
+BRICK_TOLERANCE = (dict(rtol=1e-9, atol=1e-12) if FLOATX == 'float64'
+                   else TOLERANCE)
 
 
 def simple(sequences, initial, weights, mask, reverse):
@@ -123,3 +129,44 @@ def test_values_and_gradients_match_c(results, name):
                                                       states[2:, 2].shape))
     reversed_states = jax_outputs[n_states]
     assert not numpy.allclose(reversed_states[1], states[1])
+
+
+def lstm_brick_graph():
+    """A masked LSTM brick (the fused loop) and the gradients of a cost."""
+    brick = LSTM(dim=DIM, weights_init=IsotropicGaussian(0.5), name='lstm',
+                 seed=3)
+    brick.initialize()
+    x = tensor.tensor3('x')
+    mask = tensor.matrix('mask')
+    states, cells = brick.apply(x, mask=mask)
+    cost = (states.sum(axis=2) * mask).sum() + tensor.square(cells).sum()
+    outputs = [states, cells] + aesara.grad(cost, [x] + list(brick.parameters))
+    rng = numpy.random.RandomState(2)
+    values = [rng.normal(size=(TIME, BATCH, 4 * DIM)).astype(FLOATX),
+              (numpy.arange(TIME)[:, None] < numpy.array(LENGTHS))
+              .astype(FLOATX)]
+    return [x, mask], outputs, values
+
+
+def test_lstm_brick_matches_c():
+    inputs, outputs, values = lstm_brick_graph()
+    assert any(isinstance(node.op, FusedLSTM) for node in
+               aesara.graph.basic.io_toposort(inputs, outputs))
+    c_outputs = compile_function(inputs, outputs, mode=C_MODE)(*values)
+    jax_outputs = compile_function(inputs, outputs, mode='JAX')(*values)
+    for expected, given in zip(c_outputs, jax_outputs):
+        assert_allclose(given, expected, **BRICK_TOLERANCE)
+
+
+def test_scan_loops_raise_backend_error():
+    brick = SimpleRecurrent(dim=DIM, activation=Tanh(), name='rnn',
+                            weights_init=IsotropicGaussian(0.5))
+    brick.recurrent_implementation = 'scan'
+    brick.initialize()
+    x = tensor.tensor3('x')
+    cost = brick.apply(x).sum()
+    with pytest.raises(BackendError, match=r"the loop rnn_apply_scan \(a "
+                                           r"Scan\) made in the application "
+                                           r"/rnn\.apply\. .*'fused'"):
+        compile_function([x], aesara.grad(cost, brick.parameters),
+                         mode='JAX')
