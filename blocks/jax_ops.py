@@ -13,6 +13,8 @@ neither JAX nor Aesara's JAX backend. It registers, with
   knows when the function runs is checked by a host callback.
 - :class:`~blocks.aesara_expressions.PickPerRow` and its gradient, the
   per-row indexing of the cross-entropy and error-rate costs.
+- ``Reshape``, replacing Aesara's conversion, which fails when a length
+  of the new shape is computed from other lengths.
 - The Ops of the deprecated ``aesara.tensor.nnet`` module that Aesara's
   rewrites put into graphs Blocks builds (``softmax(x + b)`` becomes
   ``SoftmaxWithBias``), and its cross-entropy Ops, so that graphs written
@@ -25,7 +27,9 @@ import warnings
 import numpy
 import jax
 from jax import numpy as jnp
+from aesara.graph.basic import Constant
 from aesara.link.jax.dispatch import jax_funcify
+from aesara.tensor.shape import Reshape
 
 from blocks.aesara_expressions import PickPerRow, PickPerRowGrad
 from blocks.bricks.conv.convolutional import InputCheck
@@ -176,6 +180,51 @@ def jax_funcify_PickPerRowGrad(op, **kwargs):
             gradient)
 
     return pick_per_row_grad
+
+
+def _static_or_none(value):
+    """`value` as an int, or None if JAX only knows it at run time."""
+    concrete = _concrete(value)
+    return None if concrete is None else int(concrete)
+
+
+@jax_funcify.register(Reshape)
+def jax_funcify_Reshape(op, node, **kwargs):
+    """:func:`jax.numpy.reshape`, with one length JAX does not know when it
+    traces (e.g. ``x.shape[0] * x.shape[1]``) left for it to infer.
+
+    Aesara's own conversion refuses any shape not made by ``Shape`` Ops
+    or constants, and fails when one of its lengths is computed, as in the
+    reshapes Aesara makes of ``dot(x, W)`` for a 3-d ``x`` (a
+    :class:`~blocks.bricks.Linear` applied to a sequence). A computed
+    length is inferred by JAX from the others instead; with two or more,
+    the shape is unknown and the conversion says so.
+
+    """
+    shape = node.inputs[1]
+    if isinstance(shape, Constant):
+        constant_shape = tuple(int(length) for length in shape.data)
+
+        def reshape_constant(x, shape):
+            return jnp.reshape(x, constant_shape)
+
+        return reshape_constant
+
+    def reshape(x, shape):
+        lengths = [_static_or_none(shape[axis])
+                   for axis in range(op.ndim)]
+        unknown = [axis for axis, length in enumerate(lengths)
+                   if length is None]
+        if len(unknown) > 1:
+            raise NotImplementedError(
+                "No JAX conversion for the given `Op`: {} (the lengths of "
+                "axes {} of its new shape are only known at run "
+                "time)".format(op, unknown))
+        if unknown:
+            lengths[unknown[0]] = -1
+        return jnp.reshape(x, tuple(lengths))
+
+    return reshape
 
 
 # Convolution and pooling, the fused recurrent Ops.

@@ -16,11 +16,11 @@ from aesara.link.vm import VMLinker
 from numpy.testing import assert_allclose
 
 from blocks.backend import BackendError, compile_function
-from blocks.bricks import Tanh
+from blocks.bricks import Linear, Tanh
 from blocks.bricks.recurrent import LSTM, SimpleRecurrent
 from blocks.bricks.recurrent.fused import (
     FusedLSTM, fused_gated_recurrent, fused_lstm, fused_simple_recurrent)
-from blocks.initialization import IsotropicGaussian
+from blocks.initialization import Constant, IsotropicGaussian
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('jax') is None,
@@ -132,17 +132,23 @@ def test_values_and_gradients_match_c(results, name):
 
 
 def lstm_brick_graph():
-    """A masked LSTM brick (the fused loop) and the gradients of a cost."""
+    """A Linear brick applied to a sequence (Aesara reshapes it to a
+    matrix, which JAX must infer a length of), a masked LSTM brick (the
+    fused loop), and the gradients of a cost."""
+    linear = Linear(2, 4 * DIM, weights_init=IsotropicGaussian(0.5),
+                    biases_init=Constant(0.1), name='linear', seed=4)
     brick = LSTM(dim=DIM, weights_init=IsotropicGaussian(0.5), name='lstm',
                  seed=3)
+    linear.initialize()
     brick.initialize()
     x = tensor.tensor3('x')
     mask = tensor.matrix('mask')
-    states, cells = brick.apply(x, mask=mask)
+    states, cells = brick.apply(linear.apply(x), mask=mask)
     cost = (states.sum(axis=2) * mask).sum() + tensor.square(cells).sum()
-    outputs = [states, cells] + aesara.grad(cost, [x] + list(brick.parameters))
+    outputs = [states, cells] + aesara.grad(
+        cost, [x] + list(linear.parameters) + list(brick.parameters))
     rng = numpy.random.RandomState(2)
-    values = [rng.normal(size=(TIME, BATCH, 4 * DIM)).astype(FLOATX),
+    values = [rng.normal(size=(TIME, BATCH, 2)).astype(FLOATX),
               (numpy.arange(TIME)[:, None] < numpy.array(LENGTHS))
               .astype(FLOATX)]
     return [x, mask], outputs, values
