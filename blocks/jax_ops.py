@@ -28,7 +28,9 @@ import numpy
 import jax
 from jax import numpy as jnp
 from aesara.graph.basic import Constant
-from aesara.link.jax.dispatch import jax_funcify
+from aesara.graph.fg import FunctionGraph
+from aesara.link.jax.dispatch import jax_funcify, jax_typify
+from aesara.link.utils import fgraph_to_python
 from aesara.tensor.shape import Reshape
 
 from blocks.aesara_expressions import PickPerRow, PickPerRowGrad
@@ -225,6 +227,48 @@ def jax_funcify_Reshape(op, node, **kwargs):
         return jnp.reshape(x, tuple(lengths))
 
     return reshape
+
+
+def _is_shape_arithmetic(node):
+    """Whether `node` computes integers of at most one axis: lengths,
+    shapes, indices (Aesara's arithmetic on shapes)."""
+    return all(getattr(output.type, 'ndim', None) in (0, 1) and
+               getattr(output.type, 'dtype', 'float')[:3] in ('int', 'uin')
+               for output in node.outputs)
+
+
+def _at_trace_time(function):
+    """`function`, evaluated when JAX traces it if its inputs are known."""
+    @functools.wraps(function)
+    def evaluate_if_known(*arguments, **keywords):
+        with jax.ensure_compile_time_eval():
+            return function(*arguments, **keywords)
+    return evaluate_if_known
+
+
+def _convert_node(op, node=None, **kwargs):
+    function = jax_funcify(op, node=node, **kwargs)
+    if node is not None and _is_shape_arithmetic(node):
+        return _at_trace_time(function)
+    return function
+
+
+@jax_funcify.register(FunctionGraph)
+def jax_funcify_FunctionGraph(fgraph, node=None,
+                              fgraph_name='jax_funcified_fgraph', **kwargs):
+    """Aesara's conversion of a graph, but for the arithmetic on shapes.
+
+    Under :func:`jax.jit` every operation is traced, so a length computed
+    from the shapes of the inputs (``x.shape[0] * x.shape[1]``, as Aesara
+    computes for many reshapes) is unknown while JAX traces the function,
+    where it needs it as a constant. The Ops that compute integer scalars
+    and vectors run in :func:`jax.ensure_compile_time_eval`: with lengths
+    known at trace time (JAX knows the shapes then), so are their results.
+
+    """
+    return fgraph_to_python(fgraph, _convert_node,
+                            const_conversion_fn=jax_typify,
+                            fgraph_name=fgraph_name, **kwargs)
 
 
 # Convolution and pooling, the fused recurrent Ops.

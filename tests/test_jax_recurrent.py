@@ -21,6 +21,7 @@ from blocks.bricks.recurrent import LSTM, SimpleRecurrent
 from blocks.bricks.recurrent.fused import (
     FusedLSTM, fused_gated_recurrent, fused_lstm, fused_simple_recurrent)
 from blocks.initialization import Constant, IsotropicGaussian
+from tests.bricks.test_sequence_generators import VOCABULARY, make_generator
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('jax') is None,
@@ -176,3 +177,24 @@ def test_scan_loops_raise_backend_error():
                                            r"/rnn\.apply\. .*'fused'"):
         compile_function([x], aesara.grad(cost, brick.parameters),
                          mode='JAX')
+
+
+def test_sequence_generator_cost_matches_c():
+    """A sequence generator without attention: its transition is a fused
+    loop, its readout and feedback reshape sequences with lengths Aesara
+    computes from shapes, which JAX must know when it traces."""
+    generator = make_generator()
+    outputs = tensor.lmatrix('outputs')
+    mask = tensor.matrix('mask')
+    cost = generator.cost(outputs, mask=mask)
+    variables = [cost] + aesara.grad(cost, list(generator.parameters))
+    rng = numpy.random.RandomState(3)
+    values = [rng.randint(0, VOCABULARY, size=(TIME, BATCH)),
+              (numpy.arange(TIME)[:, None] < numpy.array(LENGTHS))
+              .astype(FLOATX)]
+    c_outputs = compile_function([outputs, mask], variables,
+                                 mode=C_MODE)(*values)
+    jax_outputs = compile_function([outputs, mask], variables,
+                                   mode='JAX')(*values)
+    for expected, given in zip(c_outputs, jax_outputs):
+        assert_allclose(given, expected, **BRICK_TOLERANCE)
