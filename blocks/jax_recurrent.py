@@ -13,8 +13,9 @@ The gradient Ops are converted to JAX's vector-Jacobian product of the
 same forward computation, which is exact and recomputes the forward loop.
 For that, the buffers the forward Ops return for their gradient Ops hold,
 under JAX, the forward inputs instead of the gate activations of the C
-kernels: ``inputs`` for :class:`~blocks.bricks.recurrent.fused.FusedSimpleRecurrent`
-and :class:`~blocks.bricks.recurrent.fused.FusedLSTM` (whose buffers have
+kernels: ``inputs`` for
+:class:`~blocks.bricks.recurrent.fused.FusedSimpleRecurrent` and
+:class:`~blocks.bricks.recurrent.fused.FusedLSTM` (whose buffers have
 their shapes), ``[inputs | gate_inputs | zeros]`` for
 :class:`~blocks.bricks.recurrent.fused.FusedGatedRecurrent`. Only the
 gradient Ops read those buffers, and a graph runs all its Ops on one
