@@ -92,6 +92,9 @@ class LeNet5(BenchmarkModel):
     def build_blocks(self, data):
         return BlocksLeNetTrainer(self, data)
 
+    def build_blocks_jax(self, data):
+        return BlocksLeNetTrainer(self, data, mode='JAX')
+
     def build_aesara(self, data):
         return AesaraLeNetTrainer(self, data)
 
@@ -115,7 +118,7 @@ class _AesaraTrainer(Trainer):
 
 class BlocksLeNetTrainer(_AesaraTrainer):
     """Bricks trained by ``GradientDescent`` with ``Scale``."""
-    def __init__(self, model, data):
+    def __init__(self, model, data, mode=None):
         import blocks  # noqa: F401
         from aesara import tensor
 
@@ -143,7 +146,7 @@ class BlocksLeNetTrainer(_AesaraTrainer):
             shared.set_value(data[name])
         self.algorithm = GradientDescent(
             cost=cost, parameters=self.shared,
-            step_rule=Scale(learning_rate=model.learning_rate))
+            step_rule=Scale(learning_rate=model.learning_rate), mode=mode)
 
         self.batches = [{'features': features, 'targets': targets}
                         for features, targets in self.batches]

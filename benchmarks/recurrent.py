@@ -91,6 +91,9 @@ class RecurrentBenchmark(BenchmarkModel):
     def build_blocks(self, data):
         return BlocksRecurrentTrainer(self, data)
 
+    def build_blocks_jax(self, data):
+        return BlocksRecurrentTrainer(self, data, mode='JAX')
+
     def build_aesara(self, data):
         return AesaraRecurrentTrainer(self, data)
 
@@ -184,7 +187,7 @@ class GRUBenchmark(RecurrentBenchmark):
 class BlocksRecurrentTrainer(Trainer):
     """Linear bricks and a recurrent brick, trained by ``GradientDescent``.
     """
-    def __init__(self, model, data):
+    def __init__(self, model, data, mode=None):
         from aesara import tensor
 
         from blocks.algorithms import GradientDescent, Scale
@@ -228,7 +231,7 @@ class BlocksRecurrentTrainer(Trainer):
         # The learned initial states stay at zero, as PyTorch's.
         self.algorithm = GradientDescent(
             cost=cost, parameters=self.shared,
-            step_rule=Scale(learning_rate=model.learning_rate))
+            step_rule=Scale(learning_rate=model.learning_rate), mode=mode)
         self.batches = [{'features': features_, 'targets': targets_}
                         for features_, targets_ in zip(data['features'],
                                                        data['targets'])]

@@ -208,6 +208,11 @@ def _has_jax_conversion(op):
     return implementation is not jax_funcify.dispatch(object)
 
 
+def _is_scan(op):
+    from aesara.scan.op import Scan
+    return isinstance(op, Scan)
+
+
 def describe_unconvertible(variables, error=None):
     """Say which Ops of a graph JAX cannot run, and which bricks made them.
 
@@ -251,7 +256,14 @@ def describe_unconvertible(variables, error=None):
                 brick_of.setdefault(output, here)
     found = []
     for node in nodes:
-        if not _has_jax_conversion(node.op):
+        if _is_scan(node.op):
+            where = next((brick_of[output] for output in node.outputs
+                          if output in brick_of), None)
+            found.append("the loop {} (a Scan){}".format(
+                node.op.name or 'scan',
+                ' made in the application ' + where if where else
+                ', outside any brick application'))
+        elif not _has_jax_conversion(node.op):
             where = next((brick_of[output] for output in node.outputs
                           if output in brick_of), None)
             found.append("the Op {} (a {}){}".format(
@@ -264,9 +276,17 @@ def describe_unconvertible(variables, error=None):
         named = str(error).rpartition(': ')[2] if error is not None else ''
         lines = ["the Op {}, which Aesara's rewrites put in place of Ops "
                  "that convert".format(named or '(unknown)')]
-    message = ("Aesara's JAX backend cannot convert {}. Compile this graph "
-               "in another mode (mode='FAST_RUN', or set BLOCKS_MODE), or "
-               "build it from Ops JAX converts.".format('; '.join(lines)))
+    message = "Aesara's JAX backend cannot convert {}.".format(
+        '; '.join(lines))
+    if any(_is_scan(node.op) for node in nodes):
+        message += (" Aesara 2.9.4's JAX backend runs no scan whose length "
+                    "and buffers are computed from the shapes of its "
+                    "inputs, as those of Blocks' recurrent bricks and "
+                    "sequence generators are; the standard recurrent bricks "
+                    "run under JAX with recurrent_implementation 'auto' or "
+                    "'fused' (without noise or dropout in their step).")
+    message += (" Compile this graph in another mode (mode='FAST_RUN', or "
+                "set BLOCKS_MODE), or build it from Ops JAX converts.")
     if error is not None:
         message += ' Aesara said: {}'.format(error)
     return message

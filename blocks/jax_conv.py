@@ -85,11 +85,13 @@ def jax_funcify_CorrMM(op, **kwargs):
 
 
 def _known(shape, what, op):
-    """The optional shape input of a gradient Op, if JAX knows it."""
+    """The optional shape inputs of a gradient Op (height and width), if
+    JAX knows them."""
     if not shape:
         return None
     try:
-        return _static(shape[0], what, op)
+        return tuple(length for value in shape
+                     for length in _static(value, what, op))
     except NotImplementedError:
         return None
 

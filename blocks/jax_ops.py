@@ -13,6 +13,8 @@ neither JAX nor Aesara's JAX backend. It registers, with
   knows when the function runs is checked by a host callback.
 - :class:`~blocks.aesara_expressions.PickPerRow` and its gradient, the
   per-row indexing of the cross-entropy and error-rate costs.
+- ``Reshape``, replacing Aesara's conversion, which fails when a length
+  of the new shape is computed from other lengths.
 - The Ops of the deprecated ``aesara.tensor.nnet`` module that Aesara's
   rewrites put into graphs Blocks builds (``softmax(x + b)`` becomes
   ``SoftmaxWithBias``), and its cross-entropy Ops, so that graphs written
@@ -25,7 +27,11 @@ import warnings
 import numpy
 import jax
 from jax import numpy as jnp
-from aesara.link.jax.dispatch import jax_funcify
+from aesara.graph.basic import Constant
+from aesara.graph.fg import FunctionGraph
+from aesara.link.jax.dispatch import jax_funcify, jax_typify
+from aesara.link.utils import fgraph_to_python
+from aesara.tensor.shape import Reshape
 
 from blocks.aesara_expressions import PickPerRow, PickPerRowGrad
 from blocks.bricks.conv.convolutional import InputCheck
@@ -178,5 +184,92 @@ def jax_funcify_PickPerRowGrad(op, **kwargs):
     return pick_per_row_grad
 
 
-# Convolution and pooling.
-from blocks import jax_conv  # noqa: E402,F401
+def _static_or_none(value):
+    """`value` as an int, or None if JAX only knows it at run time."""
+    concrete = _concrete(value)
+    return None if concrete is None else int(concrete)
+
+
+@jax_funcify.register(Reshape)
+def jax_funcify_Reshape(op, node, **kwargs):
+    """:func:`jax.numpy.reshape`, with one length JAX does not know when it
+    traces (e.g. ``x.shape[0] * x.shape[1]``) left for it to infer.
+
+    Aesara's own conversion refuses any shape not made by ``Shape`` Ops
+    or constants, and fails when one of its lengths is computed, as in the
+    reshapes Aesara makes of ``dot(x, W)`` for a 3-d ``x`` (a
+    :class:`~blocks.bricks.Linear` applied to a sequence). A computed
+    length is inferred by JAX from the others instead; with two or more,
+    the shape is unknown and the conversion says so.
+
+    """
+    shape = node.inputs[1]
+    if isinstance(shape, Constant):
+        constant_shape = tuple(int(length) for length in shape.data)
+
+        def reshape_constant(x, shape):
+            return jnp.reshape(x, constant_shape)
+
+        return reshape_constant
+
+    def reshape(x, shape):
+        lengths = [_static_or_none(shape[axis])
+                   for axis in range(op.ndim)]
+        unknown = [axis for axis, length in enumerate(lengths)
+                   if length is None]
+        if len(unknown) > 1:
+            raise NotImplementedError(
+                "No JAX conversion for the given `Op`: {} (the lengths of "
+                "axes {} of its new shape are only known at run "
+                "time)".format(op, unknown))
+        if unknown:
+            lengths[unknown[0]] = -1
+        return jnp.reshape(x, tuple(lengths))
+
+    return reshape
+
+
+def _is_shape_arithmetic(node):
+    """Whether `node` computes integers of at most one axis: lengths,
+    shapes, indices (Aesara's arithmetic on shapes)."""
+    return all(getattr(output.type, 'ndim', None) in (0, 1) and
+               getattr(output.type, 'dtype', 'float')[:3] in ('int', 'uin')
+               for output in node.outputs)
+
+
+def _at_trace_time(function):
+    """`function`, evaluated when JAX traces it if its inputs are known."""
+    @functools.wraps(function)
+    def evaluate_if_known(*arguments, **keywords):
+        with jax.ensure_compile_time_eval():
+            return function(*arguments, **keywords)
+    return evaluate_if_known
+
+
+def _convert_node(op, node=None, **kwargs):
+    function = jax_funcify(op, node=node, **kwargs)
+    if node is not None and _is_shape_arithmetic(node):
+        return _at_trace_time(function)
+    return function
+
+
+@jax_funcify.register(FunctionGraph)
+def jax_funcify_FunctionGraph(fgraph, node=None,
+                              fgraph_name='jax_funcified_fgraph', **kwargs):
+    """Aesara's conversion of a graph, but for the arithmetic on shapes.
+
+    Under :func:`jax.jit` every operation is traced, so a length computed
+    from the shapes of the inputs (``x.shape[0] * x.shape[1]``, as Aesara
+    computes for many reshapes) is unknown while JAX traces the function,
+    where it needs it as a constant. The Ops that compute integer scalars
+    and vectors run in :func:`jax.ensure_compile_time_eval`: with lengths
+    known at trace time (JAX knows the shapes then), so are their results.
+
+    """
+    return fgraph_to_python(fgraph, _convert_node,
+                            const_conversion_fn=jax_typify,
+                            fgraph_name=fgraph_name, **kwargs)
+
+
+# Convolution and pooling, the fused recurrent Ops.
+from blocks import jax_conv, jax_recurrent  # noqa: E402,F401
