@@ -5,6 +5,7 @@ optimised BLAS) before any test module imports it, and give the session its
 own checkpoint signing key, so that tests never create or use the key in
 the user's home directory (subprocesses inherit it).
 """
+import importlib.util
 import os
 import tempfile
 
@@ -34,3 +35,9 @@ def python_linker():
     mode = Mode(linker='py', optimizer=aesara.config.optimizer)
     with aesara.config.change_flags(mode=mode):
         yield
+
+# blocks/jax_ops.py imports jax; without it, its doctests cannot be
+# collected (tests/test_backend.py says why its JAX tests are skipped).
+collect_ignore = []
+if importlib.util.find_spec('jax') is None:
+    collect_ignore.extend(['blocks/jax_ops.py', 'blocks/jax_conv.py'])

@@ -51,7 +51,8 @@ import numpy
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 #: The modules that define the registered models, imported on demand.
-MODEL_MODULES = ('benchmarks.mlp', 'benchmarks.quickstart', 'benchmarks.lenet')
+MODEL_MODULES = ('benchmarks.mlp', 'benchmarks.quickstart', 'benchmarks.lenet',
+                 'benchmarks.recurrent', 'benchmarks.recurrent_bricks')
 
 #: The frameworks every model is built with, in the order of the table.
 FRAMEWORKS = ('blocks', 'aesara', 'torch')
@@ -71,11 +72,16 @@ FRAMEWORK_IMPORTS = {
     'aesara': ('blocks', 'aesara'),
     'aesara_plain': ('aesara',),
     'torch': ('torch',),
+    # Blocks on Aesara's JAX backend (mode='JAX'); opt-in: --frameworks
+    # blocks,blocks_jax,... (needs jax, 'pip install -e .[jax]').
+    'blocks_jax': ('blocks', 'aesara', 'blocks.bricks', 'blocks.graph',
+                   'blocks.algorithms', 'jax'),
 }
 
 #: The model method that builds each framework's trainer.
 BUILDERS = {'blocks': 'build_blocks', 'aesara': 'build_aesara',
-            'aesara_plain': 'build_aesara', 'torch': 'build_torch'}
+            'aesara_plain': 'build_aesara', 'torch': 'build_torch',
+            'blocks_jax': 'build_blocks_jax'}
 
 #: The timed steps are run and timed in this many chunks.
 NUM_CHUNKS = 10
@@ -213,6 +219,10 @@ class BenchmarkModel:
 
     def build_aesara(self, data: dict) -> Trainer:
         raise NotImplementedError
+
+    def build_blocks_jax(self, data: dict) -> Trainer:
+        raise NotImplementedError(
+            "{}: no Blocks-on-JAX build of this model".format(self.name))
 
     def build_torch(self, data: dict) -> Trainer:
         raise NotImplementedError
@@ -736,8 +746,9 @@ def run_model(model_name: str, repeats: int = 3, steps: int | None = None,
                 workers.close()
             rounds.extend(run['rounds'])
             for framework, report in run['reports'].items():
-                report['phase'] = ('cached' if framework in AESARA_FRAMEWORKS
-                                   else 'eager')
+                report['phase'] = (
+                    'cached' if framework in AESARA_FRAMEWORKS else
+                    'jit' if framework == 'blocks_jax' else 'eager')
                 report['params_path'] = os.path.join(
                     workdir, '{}-{}-{}.json.params.npz'.format(
                         model_name, framework, repeat))
@@ -783,7 +794,7 @@ def summarise(result: dict) -> dict:
     summary = {}
     for framework, runs in result['reports'].items():
         cold = [run for run in runs if run['phase'] == 'cold']
-        warm = [run for run in runs if run['phase'] in ('cached', 'eager')]
+        warm = [run for run in runs if run['phase'] in ('cached', 'eager', 'jit')]
         summary[framework] = {
             'steps_per_s': _median(run['steps_per_s'] for run in warm),
             'steps_per_s_all': [run['steps_per_s'] for run in warm],

@@ -103,13 +103,16 @@ class MLPBenchmark(BenchmarkModel):
     def build_aesara(self, data):
         return AesaraMLPTrainer(self, data)
 
+    def build_blocks_jax(self, data):
+        return BlocksMLPTrainer(self, data, mode='JAX')
+
     def build_torch(self, data):
         return TorchMLPTrainer(self, data)
 
 
 class BlocksMLPTrainer(Trainer):
     """The MLP from bricks, trained by ``GradientDescent`` with ``Scale``."""
-    def __init__(self, model, data):
+    def __init__(self, model, data, mode=None):
         from aesara import tensor
 
         from blocks.algorithms import GradientDescent, Scale
@@ -134,7 +137,7 @@ class BlocksMLPTrainer(Trainer):
         self.algorithm = GradientDescent(
             cost=self.cost,
             parameters=ComputationGraph(self.cost).parameters,
-            step_rule=Scale(learning_rate=model.learning_rate))
+            step_rule=Scale(learning_rate=model.learning_rate), mode=mode)
         self.batches = [{'features': features, 'targets': targets[:, None]}
                         for features, targets in zip(data['features'],
                                                      data['targets'])]

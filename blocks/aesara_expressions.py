@@ -8,7 +8,8 @@
 import numpy
 import aesara
 from aesara import tensor
-from aesara.graph.basic import Variable
+from aesara.graph.basic import Apply, Variable
+from aesara.graph.op import Op
 
 
 def l2_norm(tensors, squared: bool = False):
@@ -127,3 +128,108 @@ def hessian_times_vector(gradient, parameter, vector, r_op: bool = False):
     if r_op:
         return aesara.gradient.Rop(gradient, parameter, vector)
     return aesara.gradient.Lop(gradient, parameter, vector)
+
+
+class PickPerRow(Op):
+    """``matrix[arange(len(indices)), indices]``: one element per row.
+
+    Aesara 2.9.4 builds this indexing from ``ARange`` and advanced
+    indexing, which its JAX backend cannot run when the number of rows is
+    only known at run time; this Op runs in every mode (NumPy here, a
+    gather under JAX, see :mod:`blocks.jax_ops`).
+
+    """
+    __props__ = ()
+
+    def make_node(self, matrix, indices):
+        matrix = tensor.as_tensor_variable(matrix)
+        indices = tensor.as_tensor_variable(indices)
+        if matrix.ndim != 2 or indices.ndim != 1 or \
+                numpy.dtype(indices.dtype).kind not in 'iu':
+            raise TypeError("PickPerRow: expected a matrix and an integer "
+                            "vector, got {} and {}".format(matrix.type,
+                                                           indices.type))
+        output = tensor.TensorType(matrix.dtype, shape=(None,))()
+        return Apply(self, [matrix, indices], [output])
+
+    def perform(self, node, inputs, output_storage):
+        matrix, indices = inputs
+        if len(indices) != len(matrix):
+            raise ValueError("PickPerRow: {} indices for a matrix of {} "
+                             "rows".format(len(indices), len(matrix)))
+        output_storage[0][0] = matrix[numpy.arange(len(indices)), indices]
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [(input_shapes[1][0],)]
+
+    def grad(self, inputs, output_gradients):
+        """Zeros but at the picked elements; none for the indices."""
+        matrix, indices = inputs
+        return [PickPerRowGrad()(matrix, indices, output_gradients[0]),
+                aesara.gradient.DisconnectedType()()]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+
+class PickPerRowGrad(Op):
+    """The gradient of :class:`PickPerRow`: zeros but at the picked places.
+
+    """
+    __props__ = ()
+
+    def make_node(self, matrix, indices, gradient):
+        matrix = tensor.as_tensor_variable(matrix)
+        indices = tensor.as_tensor_variable(indices)
+        gradient = tensor.as_tensor_variable(gradient)
+        return Apply(self, [matrix, indices, gradient], [matrix.type()])
+
+    def perform(self, node, inputs, output_storage):
+        matrix, indices, gradient = inputs
+        result = numpy.zeros_like(matrix)
+        result[numpy.arange(len(indices)), indices] = gradient
+        output_storage[0][0] = result
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+    def connection_pattern(self, node):
+        return [[False], [False], [True]]
+
+    def grad(self, inputs, output_gradients):
+        """The gradient's own gradient: picks from the output gradient."""
+        matrix, indices, _ = inputs
+        return [aesara.gradient.DisconnectedType()(),
+                aesara.gradient.DisconnectedType()(),
+                PickPerRow()(output_gradients[0], indices)]
+
+
+def pick_per_row(matrix, indices):
+    """The element of each row of a matrix at a column given per row.
+
+    ``pick_per_row(m, i)[r]`` is ``m[r, i[r]]``, as
+    ``m[arange(m.shape[0]), i]`` would give, with the same gradient, but
+    through a :class:`PickPerRow` Op that every backend runs (Aesara
+    2.9.4's JAX backend converts ``arange`` only for constant bounds).
+
+    Parameters
+    ----------
+    matrix : TensorVariable
+        A matrix.
+    indices : TensorVariable
+        An integer vector, one column index per row of `matrix`.
+
+    Returns
+    -------
+    TensorVariable
+        A vector of the dtype of `matrix`.
+
+    Examples
+    --------
+    >>> from aesara import tensor
+    >>> m, i = tensor.matrix('m'), tensor.lvector('i')
+    >>> pick_per_row(m, i).eval({m: [[1., 2.], [3., 4.]], i: [1, 0]})
+    array([2., 3.])
+
+    """
+    return PickPerRow()(matrix, indices)

@@ -69,6 +69,22 @@ def _parse_log_backend(value):
     return value
 
 
+def _parse_recurrent_implementation(value):
+    value = _parse_str(value)
+    if value not in ('auto', 'fused', 'scan'):
+        raise ValueError("expected 'auto', 'fused' or 'scan'")
+    return value
+
+
+def _parse_mode(value):
+    if value is None:
+        return None
+    value = _parse_str(value).strip()
+    if not value or value.lower() == 'default':
+        return None
+    return value
+
+
 _PARSERS = {bool: _parse_bool, int: _parse_int, str: _parse_str}
 
 
@@ -202,6 +218,9 @@ config.add_config('max_blob_size', type_=int, default=4096,
                   env_var='BLOCKS_MAX_BLOB_SIZE')
 config.add_config('temp_dir', type_=str, default=None,
                   env_var='BLOCKS_TEMPDIR')
+config.add_config('recurrent_implementation',
+                  type_=_parse_recurrent_implementation, default='auto',
+                  env_var='BLOCKS_RECURRENT_IMPLEMENTATION')
 config.add_config('data_path', type_=str, env_var='BLOCKS_DATA_PATH')
 config.add_config('checkpoint_key', type_=str,
                   default=os.path.join(
@@ -214,4 +233,7 @@ config.add_config('max_member_size', type_=int, default=2 ** 30,
 config.add_config('plot_server_url', type_=str,
                   default='http://localhost:5006/',
                   env_var='BLOCKS_PLOT_SERVER_URL')
+# The Aesara mode of every function Blocks compiles; None: Aesara's default.
+config.add_config('mode', type_=_parse_mode, default=None,
+                  env_var='BLOCKS_MODE')
 config.load_yaml()

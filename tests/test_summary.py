@@ -80,3 +80,46 @@ def test_summary_input_shapes_are_checked():
                        r"dimensions, but input_shapes gives it the shape "
                        r"\(3,\)"):
         model.summary({'features': (3,)})
+
+
+def test_conv_net_summary_counts_every_parameter():
+    from blocks.bricks.conv import (Convolutional, ConvolutionalSequence,
+                                    Flattener, MaxPooling)
+    convnet = ConvolutionalSequence(
+        [Convolutional((3, 3), 4, name='conv_0'), Rectifier(),
+         MaxPooling((2, 2)), Convolutional((2, 2), 6, name='conv_1')],
+        num_channels=1, image_size=(8, 8), name='convnet')
+    images = tensor.tensor4('images')
+    output = Flattener().apply(convnet.apply(images))
+    model = Model(output)
+    summary = model.summary({'images': (2, 1, 8, 8)})
+    parameters = model.get_parameter_dict()
+    rows = counts(summary)
+    assert set(rows) == set(parameters)
+    for name, parameter in parameters.items():
+        value = parameter.get_value()
+        assert rows[name] == (str(value.shape), value.size)
+    # Untied biases by default: one per output position.
+    assert total(summary) == (
+        4 * 1 * 3 * 3 + 4 * 6 * 6 + 6 * 4 * 2 * 2 + 6 * 2 * 2, 4)
+    assert 'FILTER' in summary
+    # 8x8 -> 6x6 (3x3 filters) -> 3x3 (pooling) -> 2x2 (2x2 filters).
+    assert '(2, 6, 2, 2)' in summary and '(2, 24)' in summary
+
+
+def test_lstm_summary_counts_every_parameter():
+    from blocks.bricks.recurrent import LSTM
+    lstm = LSTM(dim=3, name='lstm')
+    inputs = tensor.tensor3('inputs')
+    states, cells = lstm.apply(inputs)
+    model = Model(states)
+    summary = model.summary({'inputs': (5, 2, 12)})
+    parameters = model.get_parameter_dict()
+    rows = counts(summary)
+    assert set(rows) == set(parameters)
+    for name, parameter in parameters.items():
+        value = parameter.get_value()
+        assert rows[name] == (str(value.shape), value.size)
+    # W_state (3 x 12), three peepholes (3 each), initial state and cells.
+    assert total(summary) == (3 * 12 + 3 * 3 + 3 + 3, 6)
+    assert '(5, 2, 3)' in summary

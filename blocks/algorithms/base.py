@@ -10,7 +10,6 @@ import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 
-import aesara
 import numpy
 from aesara import tensor
 from aesara.compile.sharedvalue import SharedVariable
@@ -19,6 +18,7 @@ from aesara.graph.basic import graph_inputs, Variable
 from blocks.algorithms.batches import (ON_UNUSED_SOURCES, convert_source,
                                        describe_batch, match_sources,
                                        unused_sources_error)
+from blocks.backend import check_mode, compile_function
 from blocks.filter import get_brick
 from blocks.graph import ComputationGraph
 from blocks.utils import is_graph_input
@@ -91,8 +91,14 @@ class UpdatesAlgorithm(TrainingAlgorithm):
     updates : list of pairs or dict, optional
         The ``(shared variable, new value)`` updates to do for every batch.
     aesara_func_kwargs : dict, optional
-        Passed to :func:`aesara.function` (e.g. ``mode``), except
-        ``inputs``, ``outputs``, ``updates`` and ``givens``.
+        Passed to :func:`aesara.function`, except ``inputs``, ``outputs``,
+        ``updates`` and ``givens``.
+    mode : str or :class:`~aesara.compile.mode.Mode`, optional
+        The Aesara mode of the compiled function, e.g. ``'JAX'``. If not
+        given, the ``mode`` configuration key when the function is
+        compiled (after unpickling too), else Aesara's default (see
+        :mod:`blocks.backend`). Giving it here and in
+        `aesara_func_kwargs` is an error.
     on_unused_sources : {'raise', 'warn', 'ignore'}, optional
         What to do with batch sources that no input variable uses.
         'raise' by default.
@@ -102,6 +108,7 @@ class UpdatesAlgorithm(TrainingAlgorithm):
     updates : list of pairs
         See :meth:`add_updates`.
     aesara_func_kwargs : dict
+    mode : str or :class:`~aesara.compile.mode.Mode` or None
     on_unused_sources : str
 
     Notes
@@ -129,7 +136,7 @@ class UpdatesAlgorithm(TrainingAlgorithm):
 
     """
     def __init__(self, updates=None, aesara_func_kwargs: dict | None = None,
-                 on_unused_sources: str = 'raise', **kwargs):
+                 on_unused_sources: str = 'raise', mode=None, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
         if on_unused_sources not in ON_UNUSED_SOURCES:
@@ -148,6 +155,14 @@ class UpdatesAlgorithm(TrainingAlgorithm):
             raise ValueError("{}: aesara_func_kwargs must not contain {}; "
                              "use add_updates for extra updates".format(
                                  owner, reserved))
+        if mode is not None:
+            if 'mode' in aesara_func_kwargs:
+                raise ValueError("{}: the mode is given twice, as mode={!r} "
+                                 "and in aesara_func_kwargs ({!r}); give it "
+                                 "once".format(owner, mode,
+                                               aesara_func_kwargs['mode']))
+            mode = check_mode(mode, '{}: mode'.format(owner))
+        self.mode = mode
         self.aesara_func_kwargs = aesara_func_kwargs
         self.on_unused_sources = on_unused_sources
         self._updates = [] if updates is None else \
@@ -259,9 +274,10 @@ class UpdatesAlgorithm(TrainingAlgorithm):
             inputs = self._input_variables()
         function_kwargs = dict(self.aesara_func_kwargs)
         function_kwargs.setdefault('on_unused_input', 'ignore')
-        self._function = aesara.function(inputs, [],
-                                         updates=self._all_updates(),
-                                         **function_kwargs)
+        function_kwargs.setdefault('mode', getattr(self, 'mode', None))
+        self._function = compile_function(inputs, [],
+                                          updates=self._all_updates(),
+                                          **function_kwargs)
         self._function_inputs = inputs
 
     def process_batch(self, batch: dict) -> None:
@@ -336,7 +352,7 @@ class DifferentiableCostMinimizer(UpdatesAlgorithm):
         when they are given another way to compute the gradients.
     parameters : list of shared variables, optional
         The parameters to be tuned. If None, all the shared variables with
-        the ``PARAMETER`` role in the graph of `cost` are used, with a
+        the ``PARAMETER`` role in the graph of ``cost`` are used, with a
         warning recommending to pass them explicitly.
     \\*\\*kwargs
         Passed to :class:`UpdatesAlgorithm` (`updates`,

@@ -17,7 +17,9 @@ from blocks.algorithms.batches import (check_not_empty, convert_source,
                                        match_sources, unused_sources_error)
 from blocks.algorithms.step_rules import (cast_update, CompositeRule,
                                          RemoveNotFinite, Scale, StepRule)
+from blocks.backend import compile_function
 from blocks.roles import add_role, AUXILIARY
+from blocks.utils.compiling import compiling
 
 __all__ = ['GradientDescent']
 
@@ -50,7 +52,7 @@ class GradientDescent(DifferentiableCostMinimizer):
     parameters : list of shared variables, optional
         The parameters to be tuned. By default the keys of `gradients` if
         given, otherwise the shared variables with the ``PARAMETER`` role
-        in the graph of `cost` (with a warning to pass them explicitly).
+        in the graph of ``cost`` (with a warning to pass them explicitly).
     step_rule : :class:`~blocks.algorithms.StepRule`, optional
         An object encapsulating most of the algorithm's logic. Its
         ``compute_steps`` method is called to get Aesara expressions for
@@ -259,23 +261,6 @@ class GradientDescent(DifferentiableCostMinimizer):
         check_parameters_initialized(type(self).__name__, self.parameters)
         self._compile()
 
-    def _input_variables(self):
-        """Find and check the inputs of the cost and of all updates."""
-        owner = type(self).__name__
-        inputs = self.inputs
-        names = [variable.name for variable in inputs]
-        unnamed = [variable for variable in inputs if variable.name is None]
-        if unnamed:
-            raise ValueError("{}: input variables {} have no name, so no "
-                             "batch source can feed them; name them after "
-                             "their sources".format(owner, unnamed))
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise ValueError("{}: several input variables are named {}; "
-                             "each name must be unique to match a single "
-                             "batch source".format(owner, repeated))
-        return inputs
-
     def _compile(self, inputs=None):
         if inputs is None:
             inputs = self._input_variables()
@@ -285,12 +270,15 @@ class GradientDescent(DifferentiableCostMinimizer):
         # The cost is computed for the gradients anyway; returning it lets
         # the main loop notice a NaN or infinite cost at once.
         outputs = [] if self.cost is None else [self.cost]
+        function_kwargs.setdefault('mode', getattr(self, 'mode', None))
         self._function_inputs = inputs
         if self.distribution is not None:
             self._compile_distributed(inputs, outputs, function_kwargs)
             return
-        self._function = aesara.function(
-            inputs, outputs, updates=self._all_updates(), **function_kwargs)
+        with compiling('the training function'):
+            self._function = compile_function(
+                inputs, outputs, updates=self._all_updates(),
+                **function_kwargs)
 
     def _compile_distributed(self, inputs, outputs, function_kwargs):
         """Compile gradients and steps apart, for an Allreduce between.
@@ -309,7 +297,7 @@ class GradientDescent(DifferentiableCostMinimizer):
         flat = tensor.concatenate([tensor.cast(gradient, dtype).flatten()
                                    for gradient in gradients])
         self._function = None
-        self._gradient_function = aesara.function(
+        self._gradient_function = compile_function(
             inputs, outputs + [flat],
             updates=[(variable, cast_update(variable, update))
                      for variable, update in self.updates],
@@ -340,7 +328,7 @@ class GradientDescent(DifferentiableCostMinimizer):
                     owner, leftover))
         step_kwargs = dict(function_kwargs)
         step_kwargs.pop('on_unused_input', None)
-        self._step_function = aesara.function(
+        self._step_function = compile_function(
             [averaged], [], on_unused_input='ignore',
             updates=[(variable, new_value) for (variable, _), new_value
                      in zip(step_updates, new_values)],

@@ -23,6 +23,7 @@ from collections import OrderedDict
 import numpy
 import aesara
 from aesara import tensor
+from aesara.tensor.type import TensorType
 
 from blocks.roles import add_role, ALGORITHM_BUFFER, ALGORITHM_HYPERPARAMETER
 from blocks.utils import shared_floatx
@@ -170,6 +171,9 @@ def cast_update(shared_variable, update):
     would otherwise be upcast and refused by :func:`aesara.function`.
 
     """
+    if not isinstance(getattr(shared_variable, 'type', None), TensorType):
+        # E.g. the generator of a random stream: nothing to cast.
+        return update
     update = tensor.as_tensor_variable(update)
     target = getattr(shared_variable, 'dtype', None)
     if target is None or update.dtype == target:

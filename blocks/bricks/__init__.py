@@ -2,7 +2,7 @@
 
 The classes most models need are importable from here; the modules hold
 the families (:mod:`~blocks.bricks.simple`, :mod:`~blocks.bricks.sequences`,
-:mod:`~blocks.bricks.lookup`, :mod:`~blocks.bricks.cost`, ...).
+:mod:`~blocks.bricks.lookup`, :mod:`blocks.bricks.cost`, ...).
 
 """
 from blocks.bricks.base import application, Brick, lazy

@@ -8,6 +8,15 @@ brick instance yields a :class:`BoundApplication`. Calling it runs
 tags the inputs and outputs (roles, annotations, names) and records an
 :class:`ApplicationCall` that can carry auxiliary variables and updates.
 
+Every application accepts three *call options*, keyword arguments that
+configure the call rather than feed the function: ``as_dict=True`` returns
+the outputs as an ``OrderedDict`` keyed by output name, ``as_list=True``
+returns a list even of one output, and ``call_id`` is recorded in the
+application call's ``metadata`` (so that ``VariableFilter(call_id=...)``
+selects the variables of that call). A function that declares an
+``application`` argument receives the :class:`BoundApplication` being
+called, one that declares ``application_call`` the :class:`ApplicationCall`.
+
 Extension point: :class:`Application` exposes :meth:`Application.call`
 (the part that calls the user's function between tagging inputs and
 outputs), so a decorator such as ``recurrent`` can subclass it and wrap the
@@ -60,6 +69,12 @@ def _none_config_by_name(name):
     return {'NoneAllocation': NoneAllocation,
             'NoneInitialization': NoneInitialization}[name]
 
+
+#: Arguments that the application machinery supplies, never the caller.
+INJECTED_ARGUMENTS = ('application', 'application_call')
+
+#: Call options every application accepts (see the module docstring).
+CALL_OPTIONS = ('as_dict', 'as_list', 'call_id')
 
 #: Stands for an argument needed before allocation and not given yet.
 NoneAllocation = _NoneConfig('NoneAllocation')
@@ -194,19 +209,22 @@ class Application:
         self.properties = {}
         self.brick = None
         signature = inspect.signature(application_function)
-        # The application call is supplied by `apply`, never by the user,
-        # so arguments are bound against the signature without it.
+        # The application and its call are supplied by `apply`, never by
+        # the user, so arguments are bound against the signature without
+        # them.
         self._signature = signature.replace(parameters=[
             parameter for parameter in signature.parameters.values()
-            if parameter.name != 'application_call'])
+            if parameter.name not in INJECTED_ARGUMENTS])
         parameters = list(signature.parameters.values())[1:]
-        self._accepts_application_call = 'application_call' in [
-            parameter.name for parameter in parameters]
+        parameter_names = [parameter.name for parameter in parameters]
+        self._accepts_application_call = 'application_call' in \
+            parameter_names
+        self._accepts_application = 'application' in parameter_names
         self._argument_names = [
             parameter.name for parameter in parameters
             if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD,
                                   parameter.KEYWORD_ONLY) and
-            parameter.name != 'application_call']
+            parameter.name not in INJECTED_ARGUMENTS]
         self._has_varargs = any(
             parameter.kind == parameter.VAR_POSITIONAL
             for parameter in parameters)
@@ -341,7 +359,7 @@ class Application:
 
         """
         try:
-            bound = self._signature.bind(brick, *args, **kwargs)
+            bound = self._bind_signature(brick, args, kwargs)
         except TypeError as exc:
             raise TypeError("{}.{}: {}; the signature is {}{}".format(
                 brick.path_or_name(), self.application_name, exc,
@@ -357,9 +375,35 @@ class Application:
                 arguments[name] = value
         return arguments
 
+    def _bind_signature(self, brick, args, kwargs):
+        """Bind the arguments to the function's signature.
+
+        Subclasses may bind partially (``bind_partial``) when they supply
+        missing arguments themselves.
+
+        """
+        return self._signature.bind(brick, *args, **kwargs)
+
     def apply(self, bound_application, *args, **kwargs):
-        """Apply the brick: allocate, tag inputs, call, tag outputs."""
+        """Apply the brick: allocate, tag inputs, call, tag outputs.
+
+        Parameters
+        ----------
+        bound_application : :class:`BoundApplication`
+        \*args, \*\*kwargs
+            The arguments of the application function, and the call
+            options ``as_dict``, ``as_list`` and ``call_id``.
+
+        """
         brick = bound_application.brick
+        as_dict = kwargs.pop('as_dict', False)
+        as_list = kwargs.pop('as_list', False)
+        call_id = kwargs.pop('call_id', None)
+        if as_dict and as_list:
+            raise ValueError("{}.{}: as_dict and as_list are exclusive; "
+                             "give at most one of them".format(
+                                 brick.path_or_name(),
+                                 self.application_name))
 
         # Application of a brick by another brick must be declared.
         last_brick = self.call_stack[-1] if self.call_stack else None
@@ -374,6 +418,7 @@ class Application:
             brick.allocate()
 
         application_call = ApplicationCall(bound_application)
+        application_call.metadata['call_id'] = call_id
 
         if 'inputs' in self.properties or '_inputs' in self.__dict__:
             inputs = bound_application.inputs
@@ -400,6 +445,8 @@ class Application:
                     self._tag(item, brick, application_call, INPUT, name)
                     for item in value)
 
+        if self._accepts_application:
+            arguments['application'] = bound_application
         if self._accepts_application_call:
             arguments['application_call'] = application_call
         self.call_stack.append(brick)
@@ -412,7 +459,9 @@ class Application:
         return_list = isinstance(outputs, (list, tuple))
         outputs = pack(outputs)
         if output_names is None:
-            output_names = ['output'] * len(outputs)
+            output_names = (['output'] if len(outputs) == 1 else
+                            ['output_{}'.format(index)
+                             for index in range(len(outputs))])
         elif len(output_names) != len(outputs):
             raise ValueError(
                 "{}.{} declares the outputs {} but returned {} "
@@ -421,9 +470,13 @@ class Application:
         tagged = []
         for output, name in zip(outputs, output_names):
             if isinstance(output, Variable):
-                output = self._tag(output, brick, application_call, OUTPUT,
-                                   name)
+                output = self._tag_output(output, brick, application_call,
+                                          name)
             tagged.append(output)
+        if as_dict:
+            return OrderedDict(zip(output_names, tagged))
+        if as_list:
+            return tagged
         if return_list and len(tagged) > 1:
             return tagged
         return unpack(tagged)
@@ -446,6 +499,10 @@ class Application:
             if parameter.name in arguments:
                 args.append(arguments.pop(parameter.name))
         return self.application_function(brick, *args, **arguments)
+
+    def _tag_output(self, output, brick, application_call, name):
+        """Tag an output; subclasses may tag some outputs in place."""
+        return self._tag(output, brick, application_call, OUTPUT, name)
 
     def _tag(self, variable, brick, application_call, role, name):
         copy = copy_and_tag(variable, brick, application_call, role,

@@ -11,12 +11,14 @@ from abc import abstractmethod
 
 import numpy
 import aesara
-from aesara import tensor
+from aesara import scalar, tensor
 from aesara.graph.basic import Apply
 from aesara.graph.op import Op
 from aesara.gradient import DisconnectedType
-from aesara.tensor.nnet import binary_crossentropy, categorical_crossentropy
+from aesara.tensor.elemwise import Elemwise
+from aesara.tensor.special import Softmax, log_softmax
 
+from blocks.aesara_expressions import pick_per_row
 from blocks.bricks.base import application, Brick
 from blocks.bricks.interfaces import check_input
 
@@ -132,12 +134,15 @@ class TargetShapeCheck(Op):
         return [input_shapes[0]]
 
     def grad(self, inputs, output_gradients):
+        """The gradient passes through to the checked input."""
         return [output_gradients[0], DisconnectedType()()]
 
     def connection_pattern(self, node):
+        """Only the checked input is connected to the output."""
         return [[True], [False]]
 
     def R_op(self, inputs, eval_points):
+        """The R-operator passes through, like the gradient."""
         return [eval_points[0]]
 
     def __str__(self):
@@ -282,6 +287,28 @@ def check_elementwise_targets(brick, y, y_hat, application_name):
     return y, y_hat
 
 
+def log_probabilities(probabilities):
+    """``log(probabilities)``, from the logits where a softmax made them.
+
+    When `probabilities` is the output of a softmax (possibly through the
+    copies bricks make of their outputs), the result is the log-softmax of
+    its input: finite, with a finite gradient, where the probability
+    underflows to zero. Otherwise it is ``log(probabilities)``.
+
+    """
+    variable = probabilities
+    while variable.owner is not None:
+        op = variable.owner.op
+        if isinstance(op, Softmax) and op.axis in (-1, variable.ndim - 1):
+            return log_softmax(variable.owner.inputs[0], axis=-1)
+        if isinstance(op, Elemwise) and \
+                isinstance(op.scalar_op, scalar.Identity):
+            variable = variable.owner.inputs[0]
+            continue
+        break
+    return tensor.log(probabilities)
+
+
 class Cost(Brick):
     """Base class of costs: ``apply(y, y_hat)`` returns a scalar."""
     @abstractmethod
@@ -327,7 +354,7 @@ class BinaryCrossEntropy(CostMatrix):
         check_input(self, 'y', y, dtype_kinds='biuf',
                     application_name='cost_matrix')
         y, y_hat = check_elementwise_targets(self, y, y_hat, 'cost_matrix')
-        return binary_crossentropy(y_hat, y)
+        return -(y * tensor.log(y_hat) + (1 - y) * tensor.log(1 - y_hat))
 
 
 class AbsoluteError(CostMatrix):
@@ -375,7 +402,13 @@ targets are class indices and must be a vector, ... `y.flatten()`. ...
     def apply(self, y, y_hat):
         check_input(self, 'y_hat', y_hat, ndim=2, dtype_kinds='f')
         y = check_categorical_targets(self, y, y_hat)
-        return categorical_crossentropy(y_hat, y).mean()
+        # Elementwise Ops, a cumulative sum and reductions, which every
+        # backend (JAX included) runs; the values and gradients are those
+        # of aesara.tensor.nnet's deprecated cross-entropy Ops.
+        log_y_hat = log_probabilities(y_hat)
+        if y.ndim == 1:
+            return -pick_per_row(log_y_hat, y).mean()
+        return -(y * log_y_hat).sum(axis=1).mean()
 
 
 class MisclassificationRate(Cost):
@@ -424,7 +457,7 @@ class MisclassificationRate(Cost):
         # Scores of the true classes, compared with every score of the row:
         # an example is wrong when top_k or more other classes score at
         # least as high as the true one.
-        true_scores = y_hat[tensor.arange(y.shape[0]), y]
+        true_scores = pick_per_row(y_hat, y)
         at_least_as_high = tensor.ge(y_hat, true_scores.dimshuffle(0, 'x'))
         # The true class itself always counts once.
         rank = at_least_as_high.sum(axis=1) - 1

@@ -291,12 +291,36 @@ class LinearLike(Initializable):
         self._require_init('weights_init').initialize(self.W, self.rng)
 
 
+class PicklableRandomStream(RandomStream):
+    """A :class:`~aesara.tensor.random.utils.RandomStream` that pickles.
+
+    Aesara's stream keeps the modules it takes distributions from, which
+    cannot be pickled; this one leaves them out of its pickle and takes the
+    default ones (:mod:`aesara.tensor.random.basic`) back when unpickled.
+    The seed sequence, which gives the seeds of the next generators, and
+    the updates of the generators made so far are kept.
+
+    """
+    #: What the pickle keeps; the rest (the modules, and the distribution
+    #: functions the stream caches as attributes) is made again.
+    _PICKLED = ('default_instance_seed', 'state_updates', 'gen_seedgen',
+                'rng_ctor')
+
+    def __getstate__(self):
+        return {name: self.__dict__[name] for name in self._PICKLED}
+
+    def __setstate__(self, state):
+        RandomStream.__init__(self, state['default_instance_seed'])
+        self.__dict__.update(state)
+
+
 class Random(Brick):
     """A mixin class for bricks which need Aesara random number streams.
 
-    The stream is an :class:`aesara.tensor.random.utils.RandomStream`,
-    which works with every Aesara backend (C and JAX); its state lives in
-    shared variables, so it is saved and restored with the model.
+    The stream is an :class:`aesara.tensor.random.utils.RandomStream`
+    (a :class:`PicklableRandomStream`), which works with every Aesara
+    backend (C and JAX); its state lives in shared variables, so it is
+    saved and restored with the model.
 
     Parameters
     ----------
@@ -330,7 +354,7 @@ class Random(Brick):
     def aesara_rng(self):
         """The brick's random stream, created on first use."""
         if getattr(self, '_aesara_rng', None) is None:
-            self._aesara_rng = RandomStream(self.aesara_seed)
+            self._aesara_rng = PicklableRandomStream(self.aesara_seed)
         return self._aesara_rng
 
     @aesara_rng.setter

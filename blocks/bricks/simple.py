@@ -6,6 +6,7 @@ from aesara import tensor
 from aesara.tensor.math import softplus
 from aesara.tensor.special import log_softmax, softmax
 
+from blocks.aesara_expressions import pick_per_row
 from blocks.bricks.base import application, Brick, lazy
 from blocks.bricks.cost import check_categorical_targets
 from blocks.bricks.interfaces import (Activation, Feedforward, LinearLike,
@@ -412,7 +413,7 @@ class Softmax(Brick):
                                       predictions='x')
         log_probabilities = log_softmax(x, axis=-1)
         if y.ndim == 1:
-            return -log_probabilities[tensor.arange(y.shape[0]), y]
+            return -pick_per_row(log_probabilities, y)
         return -(y * log_probabilities).sum(axis=1)
 
 

@@ -26,15 +26,18 @@ unless given one; a pooling stride defaults to its kernel size, a
 convolution stride to 1.
 
 :func:`parse_spec` reads a string into :class:`LayerSpec` objects, and
-checks it fully, for all the letters; the networks built today have fully
-connected, dropout and output layers. ``C`` and ``P`` need
-:mod:`blocks.bricks.conv`, ``B`` :mod:`blocks.bricks.bn` and ``R`` and ``L``
-:mod:`blocks.bricks.recurrent`; until those bricks are wired in here, a
-spec using them is refused with a :class:`NotImplementedError` that says
-so. The shapes of convolution and pooling outputs are already computed
-(:meth:`LayerSpec.output_shape`), so that wiring them is a matter of
-creating the bricks in :func:`_convolution_builder` and
-:func:`_pooling_builder`.
+checks it fully, for all the letters. :func:`create_net_from_spec` builds
+fully connected layers (:class:`~blocks.bricks.Linear` and an activation),
+convolutions (:class:`~blocks.bricks.conv.Convolutional` with biases per
+filter, and an activation), pooling (:class:`~blocks.bricks.conv.MaxPooling`
+or :class:`~blocks.bricks.conv.AveragePooling`), batch normalization
+(:class:`~blocks.bricks.bn.SpatialBatchNormalization` of images,
+:class:`~blocks.bricks.bn.BatchNormalization` of features), dropout and the
+output layer; images are flattened (:class:`~blocks.bricks.conv.Flattener`)
+before the first fully connected layer. The recurrent layers ``R`` and
+``L`` are not built yet: a spec using them is refused with a
+:class:`NotImplementedError` that says so. The shape of each layer's output
+is :meth:`LayerSpec.output_shape`.
 
 >>> parse_spec('C32:5p2 P3s2 F64')
 [LayerSpec('C', activation='r', num_filters=32, kernel=5, padding=2,
@@ -51,6 +54,9 @@ import aesara
 from aesara import tensor
 from aesara.tensor.random.utils import RandomStream
 
+from blocks.bricks.bn import BatchNormalization, SpatialBatchNormalization
+from blocks.bricks.conv import (AveragePooling, Convolutional, Flattener,
+                                MaxPooling)
 from blocks.bricks.cost import BinaryCrossEntropy, SquaredError
 from blocks.bricks.sequences import FeedforwardSequence
 from blocks.bricks.simple import (Identity, Linear, Logistic, Rectifier,
@@ -58,6 +64,7 @@ from blocks.bricks.simple import (Identity, Linear, Logistic, Rectifier,
 from blocks.config import config
 from blocks.filter import VariableFilter
 from blocks.graph import ComputationGraph, apply_dropout
+from blocks.graph.bn import apply_batch_normalization
 from blocks.initialization import Constant
 from blocks.initialization.scaled import DenseSqrtFanInOut
 from blocks.roles import INPUT, OUTPUT
@@ -311,12 +318,20 @@ class NetworkFromSpec:
     targets : :class:`~aesara.tensor.TensorVariable`
         The target variable, named after the target source: class indices
         of shape ``(batch, 1)`` for classification, a matrix otherwise.
-    cost, output : :class:`~aesara.tensor.TensorVariable`
-        The cost (named 'cost') and the output (probabilities for
-        classification, predictions for regression) to train with: with
-        dropout where the spec asks for it.
-    inference_cost, inference_output : :class:`~aesara.tensor.TensorVariable`
-        The same without dropout, to monitor and predict with.
+    cost : :class:`~aesara.tensor.TensorVariable`
+        The cost (named 'cost') to train with: with dropout where the spec
+        asks for it, and batch normalization by minibatch statistics (the
+        updates of the population statistics are
+        ``get_batch_normalization_updates(ComputationGraph(cost))``, from
+        :mod:`blocks.graph.bn`).
+    output : :class:`~aesara.tensor.TensorVariable`
+        The output to train with (probabilities for classification,
+        predictions for regression).
+    inference_cost : :class:`~aesara.tensor.TensorVariable`
+        The cost without dropout, and with batch normalization by the
+        population statistics, to monitor with.
+    inference_output : :class:`~aesara.tensor.TensorVariable`
+        The output without dropout, to predict with.
 
     """
     def __init__(self, **attributes):
@@ -339,16 +354,39 @@ def _require(module_name, layer, what):
         "blocks.bricks.spec)".format(layer, what, module_name))
 
 
-def _convolution_builder(layer, index, shape):
-    _require('blocks.bricks.conv', layer, 'convolutional')
+def _convolution_builder(layer, index, shape, weights_init, biases_init):
+    activation_class, scale = ACTIVATIONS[layer.activation]
+    # The weights have the shape (filters, channels, rows, columns), whose
+    # fans DenseSqrtFanInOut computes with the kernel area counted in.
+    convolution = Convolutional(
+        filter_size=(layer.kernel, layer.kernel),
+        num_filters=layer.num_filters, num_channels=shape[0],
+        image_size=tuple(shape[1:]), step=(layer.stride, layer.stride),
+        border_mode=layer.padding, tied_biases=True,
+        name='convolutional_{}'.format(index),
+        weights_init=weights_init or DenseSqrtFanInOut(scale),
+        biases_init=biases_init or Constant(0))
+    activation = activation_class(name='{}_{}'.format(
+        activation_class.__name__.lower(), index))
+    return [convolution, activation]
 
 
-def _pooling_builder(layer, index, shape):
-    _require('blocks.bricks.conv', layer, 'pooling')
+def _pooling_builder(layer, index, shape, weights_init, biases_init):
+    pooling_class = MaxPooling if layer.pool_type == 'm' else AveragePooling
+    return [pooling_class(
+        pooling_size=(layer.kernel, layer.kernel),
+        step=(layer.stride, layer.stride), input_dim=tuple(shape),
+        padding=(layer.padding, layer.padding),
+        name='{}_{}'.format(pooling_class.__name__.lower(), index))]
 
 
-def _batch_norm_builder(layer, index, shape):
-    _require('blocks.bricks.bn', layer, 'batch normalization')
+def _batch_norm_builder(layer, index, shape, weights_init, biases_init):
+    if len(shape) == 1:
+        return [BatchNormalization(input_dim=shape[0],
+                                   name='batchnormalization_{}'.format(index))]
+    return [SpatialBatchNormalization(
+        input_dim=tuple(shape),
+        name='spatialbatchnormalization_{}'.format(index))]
 
 
 def _recurrent_builder(layer, index, shape):
@@ -368,9 +406,11 @@ def _fully_connected_builder(layer, index, shape, weights_init,
 
 
 #: Builders of the layers that need bricks Blocks does not have yet.
-_UNAVAILABLE_BUILDERS = {'C': _convolution_builder, 'P': _pooling_builder,
-                         'B': _batch_norm_builder, 'R': _recurrent_builder,
-                         'L': _recurrent_builder}
+_UNAVAILABLE_BUILDERS = {'R': _recurrent_builder, 'L': _recurrent_builder}
+
+#: Builders of the layers, each returning the list of its bricks.
+_BUILDERS = {'F': _fully_connected_builder, 'C': _convolution_builder,
+             'P': _pooling_builder, 'B': _batch_norm_builder}
 
 
 def _check_shape(name, value):
@@ -434,8 +474,7 @@ def create_net_from_spec(task_type, in_shape, out_shape, spec,
         For a malformed spec (naming the bad token), an unknown task type
         or shapes that do not fit.
     NotImplementedError
-        For layers whose bricks are not available yet (convolution,
-        pooling, batch normalization, recurrent layers).
+        For the recurrent layers (``R``, ``L``), not built yet.
 
     Examples
     --------
@@ -449,11 +488,31 @@ def create_net_from_spec(task_type, in_shape, out_shape, spec,
 ('output', 1200, 10)]
     >>> network.cost.name, network.inputs.name, network.targets.name
     ('cost', 'features', 'targets')
-    >>> create_net_from_spec('classification', (3, 32, 32), 10,
-    ...                      'C32:5p2 P3s2 F64')
-    Traceback (most recent call last):
-      ...
-    NotImplementedError: create_net_from_spec: the layer LayerSpec('C', ...
+
+    A convolutional network on 32x32 colour images:
+
+    >>> network = create_net_from_spec('classification', (3, 32, 32), 10,
+    ...                                'C32:5p2 P3s2 F64')
+    >>> for brick in network.bricks:
+    ...     print(type(brick).__name__, brick.name)
+    Convolutional convolutional_0
+    Rectifier rectifier_0
+    MaxPooling maxpooling_1
+    Flattener flattener_2
+    Linear linear_2
+    Rectifier rectifier_2
+    Linear output
+    >>> shape = (3, 32, 32)
+    >>> for layer in network.layers:
+    ...     shape = layer.output_shape(shape)
+    ...     print(layer.kind, shape)
+    C (32, 32, 32)
+    P (32, 15, 15)
+    F (64,)
+    >>> network.bricks[0].W.get_value().shape, network.bricks[4].input_dim
+    ((32, 3, 5, 5), 7200)
+    >>> network.inputs.ndim
+    4
 
     """
     if task_type not in TASK_TYPES:
@@ -480,9 +539,14 @@ def create_net_from_spec(task_type, in_shape, out_shape, spec,
         if layer.kind == 'D':
             dropouts.append((len(bricks), layer.probability))
             continue
-        bricks.extend(_fully_connected_builder(layer, index, shape,
-                                               weights_init, biases_init))
+        if layer.kind == 'F' and len(shape) > 1:
+            bricks.append(Flattener(name='flattener_{}'.format(index)))
+            shape = (math.prod(shape),)
+        bricks.extend(_BUILDERS[layer.kind](layer, index, shape,
+                                            weights_init, biases_init))
         shape = layer.output_shape(shape)
+    if len(shape) > 1:
+        bricks.append(Flattener(name='flattener'))
     bricks.append(Linear(input_dim=math.prod(shape), output_dim=out_shape[0],
                          name='output',
                          weights_init=weights_init or
@@ -495,8 +559,7 @@ def create_net_from_spec(task_type, in_shape, out_shape, spec,
     inputs = tensor.tensor(dtype=aesara.config.floatX,
                            shape=(None,) * (len(in_shape) + 1),
                            name=data_name)
-    flat_inputs = inputs if len(in_shape) == 1 else inputs.flatten(2)
-    pre_activation = net.apply(flat_inputs)
+    pre_activation = net.apply(inputs)
     if task_type == 'classification':
         targets = tensor.lmatrix(targets_name)
         output_brick = Softmax(name='softmax')
@@ -515,6 +578,10 @@ def create_net_from_spec(task_type, in_shape, out_shape, spec,
     cost.name = 'cost'
 
     graph = ComputationGraph([cost, output])
+    if any(isinstance(brick, BatchNormalization) for brick in bricks):
+        # Training normalizes by minibatch statistics, inference by the
+        # population statistics.
+        graph = apply_batch_normalization(graph)
     rng = RandomStream(seed)
     for position, probability in dropouts:
         # Dropout before the first brick drops its input; after a layer, the

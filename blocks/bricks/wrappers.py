@@ -101,6 +101,7 @@ class _ExtraDimsApplication(Application):
         self.wrapped = wrapped
         super().__init__(wrapped.application_function)
         self._accepts_application_call = False
+        self._accepts_application = False
 
     def bind_arguments(self, brick, args, kwargs):
         kwargs = dict(kwargs)

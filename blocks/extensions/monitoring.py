@@ -124,19 +124,23 @@ class DataStreamMonitoring(SimpleExtension, MonitoringExtension):
         Shared variable updates to be performed during evaluation. Be
         careful not to update any model parameters; a typical use is the
         updates returned by :func:`~aesara.scan`.
+    mode : str or :class:`~aesara.compile.mode.Mode`, optional
+        The Aesara mode of the evaluation function, e.g. ``'JAX'``; the
+        configured one by default (see :mod:`blocks.backend`).
     \\*\\*kwargs
         `prefix`, `name` and triggers, see :class:`MonitoringExtension`
         and :class:`~blocks.extensions.SimpleExtension`.
 
     """
-    def __init__(self, variables, data_stream, updates=None, **kwargs):
+    def __init__(self, variables, data_stream, updates=None, mode=None,
+                 **kwargs):
         kwargs.setdefault('after_epoch', True)
         kwargs.setdefault('before_first_epoch', True)
         super().__init__(**kwargs)
         if not hasattr(data_stream, 'get_epoch_iterator'):
             raise TypeError("DataStreamMonitoring: data_stream must be a data "
                             "stream, got {!r}".format(data_stream))
-        self._evaluator = DatasetEvaluator(variables, updates)
+        self._evaluator = DatasetEvaluator(variables, updates, mode=mode)
         self.data_stream = data_stream
 
     def do(self, callback_name, *args):
@@ -169,6 +173,10 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
         :class:`~blocks.monitoring.aggregation.MonitoredQuantity`
         The variables to monitor. The variable names are used as record
         names in the logs.
+    mode : str or :class:`~aesara.compile.mode.Mode`, optional
+        The Aesara mode of the functions that read the aggregated values
+        out; the configured one by default (the values themselves are
+        computed by the training algorithm's function, in its mode).
     \\*\\*kwargs
         `prefix`, `name` and triggers, see :class:`MonitoringExtension`
         and :class:`~blocks.extensions.SimpleExtension`. The
@@ -185,17 +193,17 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
     :class:`~blocks.algorithms.GradientDescent`).
 
     """
-    def __init__(self, variables, **kwargs):
+    def __init__(self, variables, mode=None, **kwargs):
         kwargs['before_training'] = True
         super().__init__(**kwargs)
         aesara_variables, quantities = split_monitored(
             'TrainingDataMonitoring', variables)
         self._variables = AggregationBuffer(aesara_variables,
-                                            use_take_last=True)
+                                            use_take_last=True, mode=mode)
         self._non_variables = MonitoredQuantityBuffer(quantities)
         self._required_for_non_variables = AggregationBuffer(
             [take_last(variable)
-             for variable in self._non_variables.requires])
+             for variable in self._non_variables.requires], mode=mode)
         if quantities:
             # Quantities computed outside Aesara see every batch.
             self.add_condition(['after_batch'],

@@ -16,6 +16,7 @@ from aesara.graph.basic import Variable, io_toposort
 from aesara.scan.op import Scan
 from aesara.tensor.random.utils import RandomStream
 
+from blocks.backend import compile_function
 from blocks.config import config
 from blocks.graph.annotations import Annotation, add_annotation
 from blocks.roles import (add_role, has_roles, AUXILIARY, PARAMETER,
@@ -79,7 +80,7 @@ class ComputationGraph:
                     "output {} is {!r} of type {}".format(
                         index, output, type(output).__name__))
         self.outputs = outputs
-        self._get_variables()
+        self._get_variables(getattr(self, '_replaced_updates', {}))
         self._has_inputs = {}
 
     def __iter__(self):
@@ -109,14 +110,13 @@ class ComputationGraph:
                 var not in self.inputs and var not in self.outputs and
                 var.owner is not None]
 
-    @property
-    def scan_variables(self):
-        """Variables of the inner graphs of Scan ops."""
-        return [var for graph in self._scan_graphs
-                for var in graph.variables]
+    def _get_variables(self, replaced_updates):
+        """Collect the variables, annotations and updates of the graph.
 
-    def _get_variables(self):
-        """Collect the variables, annotations and updates of the graph."""
+        ``replaced_updates`` maps update expressions found in annotations
+        to the expressions that replace them (see :meth:`replace`).
+
+        """
         def add_variables(variables, seen, new_variables):
             nodes = io_toposort([], [var for var in variables
                                      if var not in seen])
@@ -153,6 +153,7 @@ class ComputationGraph:
                     extra = list(annotation.auxiliary_variables)
                     annotation_updates = getattr(annotation, 'updates', {})
                     for shared, update in annotation_updates.items():
+                        update = replaced_updates.get(update, update)
                         updates[shared] = update
                         extra.append(update)
                     for extra_var in extra:
@@ -178,6 +179,15 @@ class ComputationGraph:
         self.scans = scans
         self._scan_graphs = [ComputationGraph(scan.inner_outputs)
                              for scan in scans]
+
+    @property
+    def scan_variables(self):
+        """Variables of the inner graphs of Scan ops (nested ones too)."""
+        variables = []
+        for graph in self._scan_graphs:
+            variables.extend(graph.variables)
+            variables.extend(graph.scan_variables)
+        return variables
 
     def dict_of_inputs(self):
         """Return a mapping from an input name to the input."""
@@ -230,7 +240,10 @@ class ComputationGraph:
                     "ComputationGraph.replace: cannot replace {} (ndim {}) "
                     "by {} (ndim {})".format(key, key.type.ndim, value,
                                              value.type.ndim))
-        outputs_cur = list(self.outputs)
+        # The updates (e.g. of random streams used inside a scan) are
+        # cloned with the outputs: they may depend on the same nodes.
+        update_values = list(self.updates.values())
+        outputs_cur = list(self.outputs) + update_values
         keys_cur = list(replacements.keys())
         values_cur = list(replacements.values())
         # One replacement at a time, so later ones see earlier ones.
@@ -245,7 +258,12 @@ class ComputationGraph:
             outputs_cur = outputs_new[:num_outputs]
             keys_cur = outputs_new[num_outputs:num_outputs + num_keys]
             values_cur = outputs_new[num_outputs + num_keys:]
-        return ComputationGraph(outputs_cur)
+        num_outputs = len(self.outputs)
+        graph = ComputationGraph.__new__(ComputationGraph)
+        graph._replaced_updates = dict(zip(update_values,
+                                           outputs_cur[num_outputs:]))
+        graph.__init__(outputs_cur[:num_outputs])
+        return graph
 
     def get_aesara_function(self, additional_updates=None, **kwargs):
         r"""Create an Aesara function from the graph.
@@ -255,14 +273,15 @@ class ComputationGraph:
         additional_updates : list or dict, optional
             Updates on top of those found in the annotations.
         \*\*kwargs
-            Passed to :func:`aesara.function`.
+            Passed to :func:`aesara.function`; ``mode`` defaults to the
+            configured one (see :func:`blocks.backend.compile_function`).
 
         """
         updates = OrderedDict(self.updates)
         if additional_updates:
             updates.update(additional_updates)
-        return aesara.function(self.inputs, self.outputs, updates=updates,
-                               **kwargs)
+        return compile_function(self.inputs, self.outputs, updates=updates,
+                                **kwargs)
 
     def get_snapshot(self, data):
         """Evaluate all role-carrying variables on given data.

@@ -181,8 +181,8 @@ class GlorotUniform(_GainScaling):
 
     References
     ----------
-    .. [Glorot2010] Glorot, X., Bengio, Y., *Understanding the difficulty of
-       training deep feedforward neural networks*, AISTATS 2010.
+    Glorot, X., Bengio, Y., *Understanding the difficulty of training
+    deep feedforward neural networks*, AISTATS 2010.
 
     """
     mode = 'fan_avg'
@@ -213,9 +213,9 @@ class HeUniform(_GainScaling):
 
     References
     ----------
-    .. [He2015] He, K., Zhang, X., Ren, S., Sun, J., *Delving deep into
-       rectifiers: surpassing human-level performance on ImageNet
-       classification*, ICCV 2015.
+    He, K., Zhang, X., Ren, S., Sun, J., *Delving deep into rectifiers:
+    surpassing human-level performance on ImageNet classification*, ICCV
+    2015.
 
     """
     mode = 'fan_in'

@@ -185,6 +185,67 @@ def mean(numerator, denominator=1.):
     return variable
 
 
+
+class Perplexity(Mean):
+    r"""Aggregation scheme for the perplexity of a sequence model.
+
+    The perplexity on a data set is :math:`\exp(C / N)`, where :math:`C`
+    is the total negative log-likelihood (in nats) of the data and
+    :math:`N` the number of symbols: the exponential of the mean cost per
+    symbol, not the mean of the batches' perplexities.
+
+    Parameters
+    ----------
+    total_cost : :class:`~aesara.tensor.TensorVariable`
+        The negative log-likelihood summed over the symbols of a batch.
+    num_symbols : :class:`~aesara.tensor.TensorVariable` or number
+        The number of symbols of the batch (e.g. ``mask.sum()``).
+
+    """
+    def __init__(self, total_cost, num_symbols):
+        super().__init__(total_cost, num_symbols)
+        self.variable = tensor.exp(total_cost / num_symbols)
+
+    def get_aggregator(self):
+        aggregator = super().get_aggregator()
+        aggregator.aggregation_scheme = self
+        aggregator.readout_variable = tensor.exp(
+            aggregator.readout_variable)
+        return aggregator
+
+
+def perplexity(total_cost, num_symbols):
+    """The perplexity of a batch, aggregated as :class:`Perplexity`.
+
+    Parameters
+    ----------
+    total_cost : :class:`~aesara.tensor.TensorVariable`
+        The negative log-likelihood (in nats) summed over the symbols.
+    num_symbols : :class:`~aesara.tensor.TensorVariable` or number
+        The number of symbols.
+
+    Returns
+    -------
+    :class:`~aesara.tensor.TensorVariable`
+        ``exp(total_cost / num_symbols)``, named ``perplexity``.
+
+    Examples
+    --------
+    >>> from aesara import tensor
+    >>> costs = tensor.matrix('costs')
+    >>> mask = tensor.matrix('mask')
+    >>> value = perplexity((costs * mask).sum(), mask.sum())
+    >>> value.name, type(value.tag.aggregation_scheme).__name__
+    ('perplexity', 'Perplexity')
+    >>> float(value.eval({costs: [[1., 5.]], mask: [[1., 0.]]}))
+    2.718...
+
+    """
+    variable = tensor.exp(total_cost / num_symbols)
+    variable.tag.aggregation_scheme = Perplexity(total_cost, num_symbols)
+    variable.name = 'perplexity'
+    return variable
+
 class _DataIndependent(AggregationScheme):
     """Dummy aggregation scheme for values that don't depend on data.
 

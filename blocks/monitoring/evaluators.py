@@ -13,14 +13,15 @@ needed, and again after unpickling.
 import logging
 from collections import OrderedDict
 
-import aesara
 from aesara import tensor
 from aesara.graph.basic import Variable
 
 from blocks.algorithms.batches import convert_source
+from blocks.backend import check_mode, compile_function
 from blocks.graph import ComputationGraph
 from blocks.monitoring.aggregation import (MonitoredQuantity,
                                            get_aggregation_scheme)
+from blocks.utils.compiling import compiling
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,9 @@ class AggregationBuffer:
         aggregation scheme is used instead of reading the variable out
         directly for those variables that do not depend on data (see
         :func:`~blocks.monitoring.aggregation.default_aggregation_scheme`).
+    mode : str or :class:`~aesara.compile.mode.Mode`, optional
+        The Aesara mode of the initialization and readout functions; the
+        configured one by default (see :mod:`blocks.backend`).
 
     Attributes
     ----------
@@ -108,8 +112,10 @@ class AggregationBuffer:
         The list of inputs needed for accumulation.
 
     """
-    def __init__(self, variables, use_take_last=False):
+    def __init__(self, variables, use_take_last=False, mode=None):
         variables = list(variables)
+        self.mode = None if mode is None else check_mode(
+            mode, 'AggregationBuffer: mode')
         for variable in variables:
             if not isinstance(variable, Variable):
                 raise TypeError("AggregationBuffer: variables must be Aesara "
@@ -156,11 +162,13 @@ class AggregationBuffer:
     def _compile(self):
         """Compile the initialization and readout functions."""
         if self.initialization_updates:
-            self._initialize_fun = aesara.function(
-                [], [], updates=OrderedDict(self.initialization_updates))
-        self._readout_fun = aesara.function(
+            self._initialize_fun = compile_function(
+                [], [], updates=OrderedDict(self.initialization_updates),
+                mode=getattr(self, 'mode', None))
+        self._readout_fun = compile_function(
             [], [tensor.as_tensor_variable(variable)
-                 for variable in self.readout_variables.values()])
+                 for variable in self.readout_variables.values()],
+            mode=getattr(self, 'mode', None))
 
     def initialize_aggregators(self):
         """Initialize the aggregators."""
@@ -313,6 +321,10 @@ class DatasetEvaluator:
         this option arises when the function used for evaluation contains
         a call to :func:`~aesara.scan` which might have returned shared
         variable updates.
+    mode : str or :class:`~aesara.compile.mode.Mode`, optional
+        The Aesara mode of the evaluation functions, e.g. ``'JAX'``; the
+        configured one by default, resolved when the functions are
+        compiled (see :mod:`blocks.backend`).
 
     Examples
     --------
@@ -333,14 +345,16 @@ class DatasetEvaluator:
     2.0
 
     """
-    def __init__(self, variables, updates=None):
+    def __init__(self, variables, updates=None, mode=None):
         variables = list(variables)
+        self.mode = None if mode is None else check_mode(
+            mode, 'DatasetEvaluator: mode')
         aesara_variables, quantities = split_monitored('DatasetEvaluator',
                                                        variables)
         check_names('DatasetEvaluator', variables)
         self.aesara_variables = aesara_variables
         self.monitored_quantities = quantities
-        self.aesara_buffer = AggregationBuffer(aesara_variables)
+        self.aesara_buffer = AggregationBuffer(aesara_variables, mode=mode)
         self.monitored_quantities_buffer = MonitoredQuantityBuffer(
             quantities)
         self.updates = OrderedDict(updates) if updates else OrderedDict()
@@ -372,9 +386,10 @@ class DatasetEvaluator:
         """Compile the function that processes a batch."""
         updates = OrderedDict(self.aesara_buffer.accumulation_updates)
         updates.update(self.updates)
-        self._accumulate_fun = aesara.function(
-            self.unique_inputs, self.monitored_quantities_buffer.requires,
-            updates=updates)
+        with compiling('the monitoring functions'):
+            self._accumulate_fun = compile_function(
+                self.unique_inputs, self.monitored_quantities_buffer.requires,
+                updates=updates, mode=getattr(self, 'mode', None))
 
     def initialize_aggregators(self):
         """Reset the aggregators before a new pass over the data."""

@@ -35,13 +35,13 @@ from blocks.utils import change_recursion_limit
 
 from blocks.serialization.archive import open_archive, read_array, read_member
 from blocks.serialization.common import (
-    DEFAULT_PROTOCOL, PICKLE_MEMBER, ARRAY_SUFFIX, UNNAMED, STATE_PREFIX,
+    BRICK_DELIMITER, DEFAULT_PROTOCOL, PICKLE_MEMBER, ARRAY_SUFFIX, UNNAMED, STATE_PREFIX,
     SIGNATURE_PREFIX, CheckpointError, UnsafeGlobalError,
     UntrustedCheckpointError)
 from blocks.serialization.files import (
     check_writable_directory, _fsync_directory, _new_file_mode)
 from blocks.serialization.pickling import (
-    add_to_dump, dump, PersistentParameterID, PicklerWithWarning,
+    add_to_dump, dump, dump_and_add_to_dump, PersistentParameterID, PicklerWithWarning,
     shared_variable_name, _open, _source_name)
 from blocks.serialization.signing import (
     key_path, signature_member, verify_signature)
@@ -49,11 +49,12 @@ from blocks.serialization.table import Trust
 from blocks.serialization.unpickling import (
     RestrictedUnpickler, restricted_loads)
 
-__all__ = ['ARRAY_SUFFIX', 'CheckpointError', 'DEFAULT_PROTOCOL',
+__all__ = ['ARRAY_SUFFIX', 'BRICK_DELIMITER', 'CheckpointError', 'DEFAULT_PROTOCOL',
            'PICKLE_MEMBER', 'PersistentParameterID', 'PicklerWithWarning',
            'STATE_PREFIX', 'UNNAMED', 'UnsafeGlobalError',
            'UntrustedCheckpointError', 'add_to_dump',
            'check_writable_directory', 'continue_training', 'dump',
+           'dump_and_add_to_dump',
            'iter_parameters', 'key_path', 'load', 'load_parameter_values',
            'load_parameters', 'restricted_loads', 'secure_dump',
            'shared_variable_name']

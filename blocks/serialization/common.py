@@ -16,6 +16,10 @@ SIGNATURE_PREFIX = '_signature/'
 #: The folder of the archive holding the values of shared variables that
 #: are not parameters (step rule state, hyperparameters, ...).
 STATE_PREFIX = '_state/'
+#: What separates the bricks of a path in the names of archive members:
+#: ``mlp/linear_0.W.npy`` holds ``/mlp/linear_0.W``. (Later Blocks used
+#: ``|``; its name is kept for code written for it.)
+BRICK_DELIMITER = '/'
 
 
 class CheckpointError(ValueError):
@@ -59,6 +63,12 @@ of which the table lists only what checkpoints need): this file may have \
 been crafted to run code. Do not load it unless you know why it names \
 {name}; if you do and trust it, pass allowed=[{name!r}] to load() or \
 continue_training() (--allow {name} to blocks-continue)"""
+
+blocks_refusal_explanation = """\
+: it is not in the table of trusted globals. If this checkpoint was \
+written by Blocks, the table misses a class it writes, which is a bug of \
+Blocks (please report it); if you trust this file, pass allowed=[{name!r}] \
+to load() or continue_training() (--allow {name} to blocks-continue)"""
 
 main_refusal_explanation = """\
 : it was defined in the script that started training (__main__), which \

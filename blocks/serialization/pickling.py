@@ -5,6 +5,7 @@ import hashlib
 import io
 import os
 import pickle
+import sys
 import types
 import warnings
 import zipfile
@@ -20,6 +21,7 @@ from blocks.serialization.common import (
     DEFAULT_PROTOCOL, PICKLE_MEMBER, ARRAY_SUFFIX, UNNAMED, STATE_PREFIX,
     SIGNATURE_PREFIX, main_warning)
 from blocks.serialization.signing import make_signature, signature_member
+from blocks.serialization.unpickling import scan_reduction
 
 
 def _source_name(file_handler):
@@ -267,6 +269,24 @@ class PicklerWithWarning(pickle._Pickler):
     dispatch[types.FunctionType] = save_global
     dispatch[type] = save_global
 
+    def reducer_override(self, obj):
+        return _reduce_graph_object(obj)
+
+
+class _FastPickler(pickle.Pickler):
+    """The C pickler (``use_cpickle=True``), writing loops like the other."""
+    def reducer_override(self, obj):
+        return _reduce_graph_object(obj)
+
+
+def _reduce_graph_object(obj):
+    """Write ``Scan`` Ops as their inner graph and info (see
+    :func:`~blocks.serialization.unpickling.scan_from_inner_graph`)."""
+    scan = sys.modules.get('aesara.scan.op')
+    if scan is not None and type(obj) is scan.Scan:
+        return scan_reduction(obj)
+    return NotImplemented
+
 
 class _DiscardingWriter:
     def write(self, data):
@@ -319,7 +339,7 @@ def _pickle_to_member(obj, zip_file, name, persistent_id, protocol,
 
     """
     buffer = io.BytesIO()
-    pickler_class = pickle.Pickler if use_cpickle else PicklerWithWarning
+    pickler_class = _FastPickler if use_cpickle else PicklerWithWarning
     pickler = pickler_class(buffer, protocol=protocol)
     pickler.persistent_id = persistent_id
     with change_recursion_limit(config.recursion_limit):
@@ -397,7 +417,7 @@ def dump(obj, file_handler, protocol=DEFAULT_PROTOCOL,
     >>> _ = archive.seek(0)
     >>> arrays = numpy.load(archive)
     >>> sorted(arrays.keys())
-    ['_pkl', 'mlp/linear_0.W', 'mlp/linear_0.b']
+    ['_pkl', '_signature/_pkl', 'mlp/linear_0.W', 'mlp/linear_0.b']
     >>> arrays['mlp/linear_0.W'].shape
     (10, 10)
     >>> from blocks.serialization import load
@@ -468,7 +488,8 @@ def add_to_dump(obj, file_handler, name, parameters=None, use_cpickle=False,
     >>> load(archive, name='extra')['weights'].get_value()
     array([1., 1.])
     >>> sorted(zipfile.ZipFile(archive).namelist())
-    ['_pkl', '_state/weights.npy', 'extra']
+    ['_pkl', '_signature/_pkl', '_signature/extra', '_state/weights.npy',
+     'extra']
 
     """
     if not isinstance(name, str) or not name or name == PICKLE_MEMBER or \
@@ -500,3 +521,51 @@ def add_to_dump(obj, file_handler, name, parameters=None, use_cpickle=False,
             persister.register(variable)
         _pickle_to_member(obj, zip_file, name, persister, protocol,
                           use_cpickle)
+
+
+def dump_and_add_to_dump(object_, file_handler, parameters=None, to_add=None,
+                         use_cpickle=False, protocol=DEFAULT_PROTOCOL,
+                         **kwargs):
+    """Dump an object and add more objects to the same archive.
+
+    The form later Blocks used: :func:`dump` of ``object_``, then
+    :func:`add_to_dump` of each value of ``to_add`` under its key.
+
+    Parameters
+    ----------
+    object_ : object
+        The object of the ``_pkl`` member.
+    file_handler : file or str
+        A file open for reading and writing in binary mode (``'w+b'``), or
+        a path.
+    parameters : list of shared variables, optional
+        Passed to :func:`dump` and to every :func:`add_to_dump`, so that
+        the added objects refer to the arrays of the first.
+    to_add : dict, optional
+        Member name to object.
+    use_cpickle, protocol
+        As for :func:`dump`.
+    \*\*kwargs
+        Passed to :func:`dump`.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy
+    >>> from aesara import shared
+    >>> from blocks.serialization import load
+    >>> weights = shared(numpy.zeros(3), name='weights')
+    >>> archive = io.BytesIO()
+    >>> dump_and_add_to_dump({'step': 4}, archive, parameters=[weights],
+    ...                      to_add={'log': [0.5, 0.25]})
+    >>> load(archive)['step'], load(archive, name='log')
+    (4, [0.5, 0.25])
+
+    """
+    with _open(file_handler, 'w+b') as handle:
+        dump(object_, handle, parameters=parameters, use_cpickle=use_cpickle,
+             protocol=protocol, **kwargs)
+        for name, value in (to_add or {}).items():
+            handle.seek(0)
+            add_to_dump(value, handle, name, parameters=parameters,
+                        use_cpickle=use_cpickle, protocol=protocol)

@@ -36,13 +36,15 @@ import builtins
 import functools
 import inspect
 import io
+import dataclasses
 import pickle
 import types
 
 import numpy
 
 from blocks.serialization.common import (
-    CheckpointError, UnsafeGlobalError, library_refusal_explanation,
+    CheckpointError, UnsafeGlobalError, blocks_refusal_explanation,
+    library_refusal_explanation,
     main_refusal_explanation, refusal_explanation)
 from blocks.serialization.table import PROTECTED_PACKAGES, Trust, TrustError
 
@@ -175,6 +177,41 @@ def _rebuild_scan(obj, state, refuse):
         strict=state.get('strict', True))
 
 
+#: The options of a ``Scan`` that :func:`scan_from_inner_graph` passes on.
+SCAN_OPTIONS = ('truncate_gradient', 'name', 'as_while', 'allow_gc', 'strict')
+
+
+def scan_from_inner_graph(inputs, outputs, info, options):
+    """Construct a ``Scan`` Op from its inner graph, its info and options.
+
+    Blocks' pickler writes ``Scan`` Ops as a call of this function instead
+    of their ``__dict__`` (which holds the inner function graph, its
+    features and a compilation mode), so that unpickling a loop
+    constructs nothing but variables, a ``ScanInfo`` of plain integers and
+    the Op itself (see :func:`scan_reduction`).
+
+    """
+    from aesara.scan.op import Scan, ScanInfo
+    return Scan(list(inputs), list(outputs), ScanInfo(**info), **options)
+
+
+def scan_reduction(op):
+    """What Blocks' pickler writes for a ``Scan`` Op."""
+    info = {field.name: getattr(op.info, field.name)
+            for field in dataclasses.fields(op.info)}
+    options = {name: getattr(op, name) for name in SCAN_OPTIONS
+               if hasattr(op, name)}
+    return scan_from_inner_graph, (list(op.inner_inputs),
+                                   list(op.inner_outputs), info, options)
+
+
+def _plain(value):
+    """Whether a value is made of ints, bools and tuples only."""
+    if isinstance(value, tuple):
+        return all(_plain(item) for item in value)
+    return isinstance(value, (int, bool))
+
+
 def _refuser(opcode):
     """The handler of an opcode that is always refused."""
     def refuse_opcode(unpickler):
@@ -236,6 +273,9 @@ class RestrictedUnpickler(pickle._Unpickler):
             top = module.split('.')[0]
             if module == '__main__':
                 explanation = main_refusal_explanation
+            elif top == 'blocks':
+                explanation = blocks_refusal_explanation.format(
+                    name=full_name)
             elif top in PROTECTED_PACKAGES:
                 explanation = library_refusal_explanation.format(
                     name=full_name, top=top)
@@ -326,6 +366,41 @@ class RestrictedUnpickler(pickle._Unpickler):
                 len(args) == 2 and
                 args[1] is not vars(numpy_pickle)['__bit_generator_ctor']):
             self.refuse("a NumPy random generator made by {!r}".format(args))
+
+    def _check_seed_sequence(self, func, args):
+        from numpy.random import SeedSequence
+        if len(args) != 3 or args[0] is not SeedSequence or \
+                not isinstance(args[1], int) or \
+                not isinstance(args[2], (tuple, type(None))):
+            self.refuse("numpy's SeedSequence reconstructor with {}".format(
+                ', '.join(_name_of(arg) for arg in args)))
+
+    def _check_scan(self, func, args):
+        from aesara.graph.basic import Variable
+        from aesara.scan.op import ScanInfo
+        fields = {field.name for field in dataclasses.fields(ScanInfo)}
+        if len(args) != 4 or not all(
+                isinstance(group, list) and
+                all(isinstance(variable, Variable) for variable in group)
+                for group in args[:2]):
+            self.refuse("a Scan whose inner graph is not two lists of "
+                        "variables")
+        info, options = args[2], args[3]
+        if not isinstance(info, dict) or set(info) != fields or \
+                not all(_plain(value) for value in info.values()):
+            self.refuse("a Scan with the info {!r}".format(info))
+        if not isinstance(options, dict) or \
+                not set(options) <= set(SCAN_OPTIONS) or not all(
+                    value is None or isinstance(value, (int, bool, str))
+                    for value in options.values()):
+            self.refuse("a Scan with the options {!r}".format(options))
+
+    def _check_nominal(self, func, args):
+        from aesara.graph.type import Type
+        if len(args) != 2 or not isinstance(args[0], int) or \
+                not isinstance(args[1], Type):
+            self.refuse("a NominalVariable made of {}".format(
+                ', '.join(_name_of(arg) for arg in args)))
 
     # Creating --------------------------------------------------------------
 

@@ -435,3 +435,66 @@ def test_copy_and_tag_names_annotates_and_gives_the_role():
     [tagged_input] = VariableFilter(roles=[INPUT])(
         ComputationGraph(applied).variables)
     assert tagged_input.name == copy.name
+
+
+# Call options and injected arguments
+
+class TwoOutputs(Brick):
+    """Undeclared outputs; asks for its application and its call."""
+    @application
+    def apply(self, x, application, application_call):
+        application_call.metadata['seen'] = application
+        return x + 1, x - 1
+
+    @application(outputs=['only'])
+    def single(self, x):
+        return x * 2
+
+
+def test_undeclared_outputs_get_distinct_names():
+    brick = TwoOutputs(name='two')
+    plus, minus = brick.apply(tensor.vector('x'))
+    assert [plus.name, minus.name] == ['two_apply_output_0',
+                                      'two_apply_output_1']
+    assert [plus.tag.name, minus.tag.name] == ['output_0', 'output_1']
+
+
+def test_application_argument_is_injected_and_not_an_input():
+    brick = TwoOutputs()
+    assert brick.apply.inputs == ['x']
+    plus, _ = brick.apply(tensor.vector('x'))
+    call = get_application_call(plus)
+    assert call.metadata['seen'] is brick.apply
+    assert isinstance(call.metadata['seen'], BoundApplication)
+    with pytest.raises(TypeError, match='apply'):
+        brick.apply(tensor.vector(), application=None)
+
+
+def test_as_dict_and_as_list():
+    brick = TwoOutputs()
+    x = tensor.vector('x')
+    outputs = brick.apply(x, as_dict=True)
+    assert list(outputs) == ['output_0', 'output_1']
+    assert outputs['output_1'].tag.name == 'output_1'
+    single = brick.single(x, as_list=True)
+    assert isinstance(single, list) and len(single) == 1
+    assert single[0].tag.name == 'only'
+    assert list(brick.single(x, as_dict=True)) == ['only']
+    with pytest.raises(ValueError, match=r"/twooutputs.single: as_dict and "
+                                         r"as_list are exclusive"):
+        brick.single(x, as_dict=True, as_list=True)
+
+
+def test_call_id_selects_the_variables_of_one_call():
+    brick = TwoOutputs()
+    x = tensor.vector('x')
+    first = brick.single(x, call_id='first')
+    second = brick.single(first, call_id='second')
+    cg = ComputationGraph(second)
+    assert get_application_call(first).metadata['call_id'] == 'first'
+    selected = VariableFilter(call_id='first')(cg)
+    assert {var.name for var in selected} == {'twooutputs_single_x',
+                                              'twooutputs_single_only'}
+    assert all(get_application_call(var).metadata['call_id'] == 'first'
+               for var in selected)
+    assert VariableFilter(call_id='second', roles=[OUTPUT])(cg) == [second]

@@ -242,12 +242,14 @@ def test_shape_mismatches_are_refused_at_run_time(case):
                  numpy.asarray(y_hat_value, dtype=FLOATX))
 
 
-def test_checked_costs_keep_the_fused_softmax_cross_entropy():
-    """The run-time check leaves Aesara's fused softmax cross-entropy, its
-    gradient, and pickling of the graph intact."""
-    from aesara.tensor.nnet.basic import (
-        CrossentropySoftmax1HotWithBiasDx,
-        CrossentropySoftmaxArgmax1HotWithBias)
+def test_cross_entropy_of_a_softmax_uses_the_log_softmax():
+    """The cost of a softmax's output is computed from the log-softmax of
+    its input, with Ops every backend runs (none of aesara.tensor.nnet's
+    deprecated cross-entropy Ops): exact and finite, value and gradient,
+    where a probability underflows; the run-time check and pickling stay
+    intact."""
+    from aesara.tensor.special import LogSoftmax
+    from blocks.aesara_expressions import PickPerRow
     from blocks.bricks import Softmax
 
     x, y = tensor.matrix('x'), tensor.lvector('y')
@@ -260,8 +262,8 @@ def test_checked_costs_keep_the_fused_softmax_cross_entropy():
     function = aesara.function([x, y], [cost, aesara.grad(cost, x)],
                                mode=Mode(linker='py', optimizer='fast_run'))
     ops = {type(node.op) for node in function.maker.fgraph.apply_nodes}
-    assert {CrossentropySoftmaxArgmax1HotWithBias,
-            CrossentropySoftmax1HotWithBiasDx, TargetShapeCheck} <= ops
+    assert {LogSoftmax, PickPerRow, TargetShapeCheck} <= ops
+    assert not [op for op in ops if 'nnet' in op.__module__]
     logits = numpy.array([[1., 2., 3.], [1., 1., 1.]], dtype=FLOATX)
     value, gradient = function(logits, numpy.array([2, 0]))
     probabilities = numpy.exp(logits) / numpy.exp(logits).sum(
@@ -270,6 +272,11 @@ def test_checked_costs_keep_the_fused_softmax_cross_entropy():
                     rtol=1e-6)
     assert_allclose(gradient, (probabilities - numpy.eye(3)[[2, 0]]) / 2,
                     rtol=1e-5)
+    # exp(-200) underflows in float32 and float64 alike.
+    value, gradient = function(
+        numpy.array([[200., 0., 0.]], dtype=FLOATX), numpy.array([1]))
+    assert_allclose(value, 200., rtol=1e-6)
+    assert_allclose(gradient, [[1., -1., 0.]], atol=1e-6)
     with pytest.raises(ValueError, match=r"argument 'y' has shape \(1,\), "
                                          r"expected \(2,\)"):
         function(logits, numpy.array([2]))

@@ -1,5 +1,7 @@
 """Tests of the brick interfaces: input checks, Initializable, LinearLike,
 Random and Activation."""
+import pickle
+
 import numpy
 import pytest
 import aesara
@@ -180,3 +182,16 @@ def test_activation_documentation_documents_only_what_is_undocumented():
     assert Tanh.__doc__ == 'Elementwise application of the tanh function.'
     x = tensor.vector('x')
     assert Cube(name='cube').apply(x).name == 'cube_apply_output'
+
+
+def test_the_random_stream_of_a_brick_pickles():
+    brick = Noisy(aesara_seed=3)
+    first = brick.aesara_rng.normal(size=(2,))
+    copy = pickle.loads(pickle.dumps(brick))
+    # The copy goes on with the seed sequence where the original stands.
+    after_copy = copy.aesara_rng.normal(size=(2,))
+    after_original = brick.aesara_rng.normal(size=(2,))
+    numpy.testing.assert_array_equal(after_copy.eval(),
+                                     after_original.eval())
+    assert not numpy.array_equal(after_copy.eval(), first.eval())
+    assert len(copy.aesara_rng.updates()) == 2

@@ -102,3 +102,39 @@ def test_lenet_example_reads_mnist_idx_files(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="dataset must be 'digits' or "
                                          "'mnist', got 'cifar'"):
         lenet.build_main_loop(dataset='cifar')
+
+
+def test_char_lm_example_trains_a_tiny_model_and_samples(tmp_path, capsys):
+    char_lm = load_example('char_lm')
+    checkpoint = tmp_path / 'char_lm.zip'
+    main_loop = char_lm.main([
+        '--transition', 'simple', '--dim', '8', '--epochs', '2',
+        '--max-lines', '64', '--batch-size', '16', '--learning-rate', '0.03',
+        '--checkpoint', str(checkpoint)])
+    output = capsys.readouterr().out
+    assert main_loop.status['epochs_done'] == 2
+    # 64 lines in batches of 16 (the validation set is read whole).
+    assert main_loop.status['iterations_done'] == 8
+    log = main_loop.log
+    bits = [row['valid_bits_per_character'] for _, row in sorted(
+        log.items()) if 'valid_bits_per_character' in row]
+    assert len(bits) == 3  # before training and after each epoch
+    # Untrained, about log2 of the number of characters; then less.
+    assert 6 < bits[0] < 7.5
+    assert bits[-1] < bits[0] - 0.5
+    assert 'Validation: {:.3f} bits per character after 2 epochs'.format(
+        bits[-1]) in output
+    samples = [line for line in output.split('\n')
+               if line.startswith('Sample: ')]
+    assert len(samples) == 3
+    assert (tmp_path / 'char_lm_data' / 'valid.txt').exists()
+    with zipfile.ZipFile(checkpoint) as archive:
+        assert any(name.endswith('.npy') for name in archive.namelist())
+
+
+def test_char_lm_splits_the_help_topics():
+    char_lm = load_example('char_lm')
+    lines = char_lm.help_topics_lines()
+    assert len(lines) > 8000 and all(line.strip() for line in lines)
+    with pytest.raises(ValueError, match="transition must be one of"):
+        char_lm.CharacterModel(10, transition='rnn')

@@ -1,10 +1,13 @@
+import numpy
 import pytest
+import aesara
 from aesara import tensor
 
 from blocks.monitoring.aggregation import (
     Aggregator, Concatenate, Maximum, Mean, Minimum, MonitoredQuantity,
-    TakeLast, _DataIndependent, concatenate, default_aggregation_scheme,
-    get_aggregation_scheme, maximum, mean, minimum, take_last)
+    Perplexity, TakeLast, _DataIndependent, concatenate,
+    default_aggregation_scheme, get_aggregation_scheme, maximum, mean,
+    minimum, perplexity, take_last)
 from blocks.utils import shared_floatx
 
 
@@ -89,3 +92,23 @@ def test_monitored_quantity_checks_its_arguments():
         Largest(name='largest')
     with pytest.raises(TypeError, match='name must be a string'):
         Largest(requires=[x], name=1)
+
+
+def test_perplexity_is_the_exponential_of_the_cost_per_symbol():
+    costs = tensor.vector('costs')
+    value = perplexity(costs.sum(), costs.shape[0])
+    assert isinstance(value.tag.aggregation_scheme, Perplexity)
+    aggregator = value.tag.aggregation_scheme.get_aggregator()
+    initialize = aesara.function([], [],
+                                 updates=aggregator.initialization_updates)
+    accumulate = aesara.function([costs], [],
+                                 updates=aggregator.accumulation_updates)
+    read = aesara.function([], aggregator.readout_variable)
+    initialize()
+    accumulate([1., 2.])
+    accumulate([3., 4., 5., 0.])
+    # Not the mean of the batches' perplexities (exp(1.5), exp(3)).
+    assert numpy.isclose(read(), numpy.exp(15. / 6))
+    initialize()
+    accumulate([2.])
+    assert numpy.isclose(read(), numpy.exp(2.))

@@ -396,3 +396,19 @@ def test_dump_of_unpicklable_object_names_nothing_written(tmp_path):
             secure_dump([lambda: 0], path)
     assert load(path) == [1]
     assert os.listdir(tmp_path) == ['model.zip']
+
+
+def test_dump_and_add_to_dump_and_the_brick_delimiter(tmp_path):
+    from blocks.serialization import BRICK_DELIMITER, dump_and_add_to_dump
+    mlp = MLP([Identity()], [2, 3], weights_init=Constant(1.),
+              biases_init=Constant(0.))
+    mlp.initialize()
+    path = tmp_path / 'both.zip'
+    dump_and_add_to_dump(mlp, str(path), parameters=mlp.parameters,
+                         to_add={'note': {'epoch': 3}})
+    names = zipfile.ZipFile(path).namelist()
+    assert 'mlp{}linear_0.W.npy'.format(BRICK_DELIMITER) in names
+    assert load(str(path), name='note') == {'epoch': 3}
+    assert isinstance(load(str(path)), MLP)
+    # The added object refers to the arrays of the first.
+    assert sum(name.endswith('.npy') for name in names) == 2

@@ -73,6 +73,8 @@ BASES = {
     'blocks.initialization.scaled._GainScaling',
     'blocks.utils.testing.MockAlgorithm',
     'blocks.extensions.schedules.Schedule',
+    'blocks.bricks.recurrent.base.BaseRecurrent',
+    'blocks.bricks.recurrent.architectures._Transition',
 }
 
 

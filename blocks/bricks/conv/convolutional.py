@@ -57,9 +57,11 @@ class InputCheck(Op):
         outputs[0][0] = value
 
     def grad(self, inputs, output_gradients):
+        """The gradient passes through to the checked input."""
         return [output_gradients[0], DisconnectedType()()]
 
     def connection_pattern(self, node):
+        """Only the checked input is connected to the output."""
         return [[True], [False]]
 
     def infer_shape(self, fgraph, node, input_shapes):

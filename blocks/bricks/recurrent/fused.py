@@ -82,8 +82,9 @@ error about 1e-7, absolute error of tanh below 2e-7).
 
 For the bricks
 --------------
-A recurrent brick applied with ``iterate=True`` can use these functions
-when its step is the standard one: ``SimpleRecurrent`` with a ``Tanh``,
+A recurrent brick applied with ``iterate=True`` uses these functions
+(see :mod:`~blocks.bricks.recurrent.implementation`) when its step is the
+standard one: ``SimpleRecurrent`` with a ``Tanh``,
 ``Logistic``, ``Identity`` or ``Rectifier`` activation (``'tanh'``,
 ``'logistic'``, ``'identity'``, ``'rectifier'``), ``LSTM`` and
 ``GatedRecurrent`` with their default ``Tanh`` activation and ``Logistic``

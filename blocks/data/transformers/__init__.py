@@ -20,12 +20,13 @@ from blocks.data.transformers.augmentation import (
 from blocks.data.transformers.base import (
     AgnosticSourcewiseTransformer, AgnosticTransformer, Filter, Mapping,
     SourcewiseTransformer, Transformer)
-from blocks.data.transformers.batches import Batch, Padding, Unpack
+from blocks.data.transformers.batches import (
+    Batch, Padding, SortMapping, SourceLength, Unpack)
 from blocks.data.transformers.sources import FilterSources, Merge, Rename
 
 __all__ = ('Transformer', 'AgnosticTransformer', 'SourcewiseTransformer',
            'AgnosticSourcewiseTransformer', 'Mapping', 'Filter', 'Flatten',
            'Cast', 'ScaleAndShift', 'ForceFloatX', 'Batch', 'Unpack',
-           'Padding', 'FilterSources', 'Rename', 'Merge', 'AddGaussianNoise',
-           'AddSaltAndPepper', 'RandomFlip', 'RandomCrop', 'OneHot',
-           'MultiHot')
+           'Padding', 'SortMapping', 'SourceLength', 'FilterSources', 'Rename',
+           'Merge', 'AddGaussianNoise', 'AddSaltAndPepper', 'RandomFlip',
+           'RandomCrop', 'OneHot', 'MultiHot')

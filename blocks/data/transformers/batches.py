@@ -265,3 +265,68 @@ class Padding(Transformer):
                 mask[index, :length] = 1
             padded.extend([data, mask])
         return tuple(padded)
+
+
+class SortMapping:
+    """Sort the examples of a batch; a mapping for
+    :class:`~blocks.data.transformers.Mapping`.
+
+    Together with :class:`Batch` and :class:`Unpack` it makes batches of
+    sequences of similar lengths, so that little padding is needed: read a
+    large buffer of examples as one batch, sort it by length, split it into
+    examples again and batch those.
+
+    Parameters
+    ----------
+    key : callable
+        Given one example (a tuple with an entry per source), returns what
+        to sort by, e.g. ``SourceLength(0)``. Use a picklable callable (not
+        a lambda) to keep the stream picklable.
+    reverse : bool, optional
+        Sort in decreasing order.
+
+    Examples
+    --------
+    >>> from blocks.data.datasets import IterableDataset
+    >>> from blocks.data.schemes import ConstantScheme
+    >>> from blocks.data.streams import DataStream
+    >>> from blocks.data.transformers import Mapping
+    >>> sequences = [[1, 2, 3], [4], [5, 6], [7], [8, 9, 10], [11, 12]]
+    >>> stream = DataStream(IterableDataset(sequences))
+    >>> stream = Batch(stream, iteration_scheme=ConstantScheme(6))
+    >>> stream = Mapping(stream, SortMapping(SourceLength(0)))
+    >>> stream = Unpack(stream)
+    >>> stream = Batch(stream, iteration_scheme=ConstantScheme(2))
+    >>> stream = Padding(stream, mask_dtype='int8')
+    >>> [data.shape for data, mask in stream.get_epoch_iterator()]
+    [(2, 1), (2, 2), (2, 3)]
+
+    """
+    def __init__(self, key, reverse=False):
+        if not callable(key):
+            raise TypeError("SortMapping: key must be callable, got {!r}"
+                            .format(key))
+        self.key = key
+        self.reverse = reverse
+
+    def __call__(self, batch):
+        examples = list(zip(*batch))
+        examples.sort(key=self.key, reverse=self.reverse)
+        return tuple(stack_examples(list(source_data))
+                     for source_data in zip(*examples))
+
+
+class SourceLength:
+    """The length of one source of an example: a picklable sort key.
+
+    Parameters
+    ----------
+    index : int, optional
+        The position of the source in the example, 0 by default.
+
+    """
+    def __init__(self, index=0):
+        self.index = index
+
+    def __call__(self, example):
+        return len(example[self.index])
