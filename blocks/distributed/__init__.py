@@ -10,12 +10,19 @@ before each step. See :doc:`/distributed` for how to launch it and what
 scales.
 
 """
-from blocks.distributed.communication import (Distribution, rank_and_size,
+from blocks.distributed.communication import (Distribution,
+                                              install_excepthook,
+                                              launched_size, rank_and_size,
                                               share_bounds)
 from blocks.distributed.main_loop import DistributedMainLoop
 
 __all__ = ['distribute', 'DistributedMainLoop', 'Distribution',
            'rank_and_size', 'share_bounds']
+
+if launched_size() > 1:
+    # An exception on one rank before or after training ends the job
+    # instead of leaving the other ranks waiting.
+    install_excepthook()
 
 
 def distribute(main_loop, batch_axes=None):
@@ -55,7 +62,9 @@ def distribute(main_loop, batch_axes=None):
       holds the random generator states of all ranks.
     - The ranks agree after every batch on whether to stop (a finish
       request or a signal on any rank), and an error on one rank ends the
-      whole job.
+      whole job, in training or outside it (importing this module under an
+      MPI launcher installs a :data:`sys.excepthook` that calls
+      ``MPI_Abort``).
 
     With one rank (or without :mod:`mpi4py`) training is the same as
     without this function.
@@ -88,6 +97,8 @@ def distribute(main_loop, batch_axes=None):
                         "TrainingLog (log_backend='python'), which every "
                         "rank keeps; got {}".format(
                             type(main_loop.log).__name__))
+    if rank_and_size()[1] > 1:
+        install_excepthook()
     distribution = Distribution(batch_axes)
     for extension in main_loop.extensions:
         if isinstance(extension, TrainingDataMonitoring):

@@ -6,13 +6,43 @@ and every operation is the identity.
 
 """
 import logging
+import os
+import sys
 import time
+import traceback
 
 import numpy
 
 logger = logging.getLogger(__name__)
 
 _COMMUNICATOR = []
+
+#: Environment variables that MPI launchers (Open MPI's ``mpirun``, PMIx,
+#: MPICH's Hydra, MVAPICH, Slurm's ``srun``) give the processes they start.
+LAUNCHER_VARIABLES = ('OMPI_COMM_WORLD_SIZE', 'PMIX_RANK', 'PMI_RANK',
+                      'PMI_SIZE', 'MV2_COMM_WORLD_SIZE', 'SLURM_PROCID')
+
+
+def launched_by_mpi():
+    """Whether this process was started by an MPI launcher.
+
+    Decided from the environment, without initializing MPI: a script run
+    as a plain ``python script.py`` is one rank and never imports
+    :mod:`mpi4py`.
+
+    """
+    return any(name in os.environ for name in LAUNCHER_VARIABLES)
+
+
+def launched_size():
+    """The number of ranks the launcher started, as far as the environment
+    tells (1 when unknown or not launched by MPI)."""
+    for name in ('OMPI_COMM_WORLD_SIZE', 'PMI_SIZE', 'MV2_COMM_WORLD_SIZE'):
+        try:
+            return int(os.environ[name])
+        except (KeyError, ValueError):
+            continue
+    return 1
 
 
 class SingleProcess:
@@ -35,14 +65,54 @@ def communicator():
 
     """
     if not _COMMUNICATOR:
+        if not launched_by_mpi():
+            logger.debug('not started by an MPI launcher: one rank')
+            _COMMUNICATOR.append(SingleProcess())
+            return _COMMUNICATOR[0]
         try:
             from mpi4py import MPI
         except ImportError as exc:
+            if launched_size() > 1:
+                raise ImportError(
+                    "blocks.distributed: this process is one of {} started "
+                    "by an MPI launcher, but mpi4py cannot be imported ({}); "
+                    "install it with pip install 'blocks[mpi]'".format(
+                        launched_size(), exc)) from exc
             logger.debug('mpi4py cannot be imported (%s): one rank', exc)
             _COMMUNICATOR.append(SingleProcess())
         else:
             _COMMUNICATOR.append(MPI.COMM_WORLD)
     return _COMMUNICATOR[0]
+
+
+def abort_on_exception(exception_type, exception, trace):
+    """Print an uncaught exception and end the whole MPI job.
+
+    Installed as :data:`sys.excepthook` by :func:`install_excepthook`:
+    without it, a rank that fails outside the main loop (building the
+    model, say) exits while the others wait for it forever in their next
+    collective operation.
+
+    """
+    rank, size = rank_and_size()
+    sys.stderr.write("blocks.distributed: rank {} of {} failed; stopping "
+                     "all ranks.\n".format(rank, size))
+    sys.stderr.write(''.join(traceback.format_exception(
+        exception_type, exception, trace)))
+    sys.stderr.flush()
+    communicator().Abort(1)
+
+
+def install_excepthook():
+    """Make an uncaught exception on any rank end the whole MPI job.
+
+    Done on import of :mod:`blocks.distributed` when the environment shows
+    several ranks, and by :func:`~blocks.distributed.distribute` when there
+    are several ranks.
+
+    """
+    if sys.excepthook is not abort_on_exception:
+        sys.excepthook = abort_on_exception
 
 
 def rank_and_size():

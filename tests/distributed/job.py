@@ -1,16 +1,21 @@
 """Training jobs that the distributed tests start with ``mpirun``.
 
-``python -m tests.distributed.job MODE DIRECTORY`` runs one of:
+``python -m tests.distributed.job MODE DIRECTORY`` (from the repository
+root, so that checkpoints name this module) runs one of:
 
-- ``train``: every configuration of :data:`CONFIGURATIONS` (and the one
-  with dropout twice), distributed; rank 0 saves the final parameters, the
-  log records and the random states of all ranks to DIRECTORY.
-- ``reference``: the same configurations in one process, without
-  :func:`~blocks.distributed.distribute`.
-- ``interrupt``: the configuration with dropout, stopped by a SIGINT that
-  only rank 1 receives, with a checkpoint in DIRECTORY.
+- ``train``: the configurations ``sgd`` (with training and validation
+  monitoring), ``momentum``, ``adam`` and ``dropout`` (with training
+  monitoring), distributed; then ``dropout`` again, stopped by a SIGINT
+  that only rank 1 receives after batch 7, with a checkpoint in
+  DIRECTORY/checkpoint.zip. Rank 0 saves the final parameters, the log
+  records and the random states of all ranks of each run to
+  DIRECTORY/CONFIGURATION.npz (``interrupted.npz`` for the last).
 - ``mismatch``: rank 1 builds a wider hidden layer.
-- ``fail``: rank 1 raises after three batches.
+- ``fail``: rank 1 raises in its main loop, before the first batch.
+- ``build_error``: rank 1 raises while building its model, before
+  :func:`~blocks.distributed.distribute` is called.
+
+:func:`build` with ``distributed=False`` gives the one-process reference.
 
 """
 import os
@@ -47,6 +52,8 @@ NUM_EXAMPLES = 60
 #: 13 validation examples in batches of 5: shares of 3 and 2, then 2 and 1.
 NUM_VALID, VALID_BATCH = 13, 5
 CONFIGURATIONS = ('sgd', 'momentum', 'adam', 'dropout')
+#: The iteration after which rank 1 is interrupted or fails.
+STOP_AT = 7
 
 
 def step_rule(configuration):
@@ -67,9 +74,14 @@ def data():
 
 
 class StopAt(SimpleExtension):
-    """On one rank, after a given batch: send SIGINT to itself or raise."""
+    """On one rank, after a given batch: send SIGINT to itself or raise.
+
+    Iteration 0 is before training (``before_training``).
+
+    """
     def __init__(self, iteration, rank, how, **kwargs):
         kwargs.setdefault('after_batch', True)
+        kwargs.setdefault('before_training', iteration == 0)
         super().__init__(**kwargs)
         self.iteration = iteration
         self.rank = rank
@@ -101,7 +113,7 @@ def build(configuration, distributed=True, hidden=4, extensions=()):
     mlp.initialize()
     features = tensor.matrix('features')
     targets = tensor.matrix('targets')
-    errors = tensor.sqr(mlp.apply(features) - targets).sum(axis=1)
+    errors = tensor.square(mlp.apply(features) - targets).sum(axis=1)
     cost = errors.mean()
     cost.name = 'cost'
     if configuration == 'dropout':
@@ -111,22 +123,27 @@ def build(configuration, distributed=True, hidden=4, extensions=()):
             graph.variables)
         cost = apply_dropout(graph, hidden_inputs, 0.5, seed=3).outputs[0]
         cost.name = 'cost'
-    largest = maximum(errors.max())
-    largest.name = 'largest_error'
-    smallest = minimum(errors.min())
-    smallest.name = 'smallest_error'
-    count = total(tensor.cast(errors > 1, 'int64').sum(), name='above_one')
+    monitoring = []
+    if configuration in ('sgd', 'dropout'):
+        monitoring.append(TrainingDataMonitoring([cost], prefix='train',
+                                                 after_batch=True))
+    if configuration == 'sgd':
+        largest = maximum(errors.max())
+        largest.name = 'largest_error'
+        smallest = minimum(errors.min())
+        smallest.name = 'smallest_error'
+        count = total(tensor.cast(errors > 1, 'int64').sum(),
+                      name='above_one')
+        monitoring.append(DataStreamMonitoring(
+            [cost, largest, smallest, count], valid_stream, prefix='valid',
+            every_n_batches=10))
     algorithm = GradientDescent(cost=cost,
                                 parameters=ComputationGraph(cost).parameters,
                                 step_rule=step_rule(configuration))
     main_loop = MainLoop(
         algorithm, stream, model=Model(cost),
-        extensions=[
-            FinishAfter(after_n_batches=STEPS),
-            TrainingDataMonitoring([cost], prefix='train', after_batch=True),
-            DataStreamMonitoring([cost, largest, smallest, count],
-                                 valid_stream, prefix='valid',
-                                 every_n_batches=10)] + list(extensions))
+        extensions=[FinishAfter(after_n_batches=STEPS)] + monitoring +
+        list(extensions))
     return distribute(main_loop) if distributed else main_loop
 
 
@@ -146,35 +163,42 @@ def results(main_loop):
     return arrays
 
 
+def save(main_loop, directory, name):
+    if rank_and_size()[0] == 0:
+        numpy.savez(os.path.join(directory, name + '.npz'),
+                    **results(main_loop))
+
+
 def main(mode, directory):
     rank, size = rank_and_size()
-    if mode in ('train', 'reference'):
-        runs = list(CONFIGURATIONS) + (['dropout'] if mode == 'train'
-                                       else [])
-        for index, configuration in enumerate(runs):
-            main_loop = build(configuration, distributed=mode == 'train')
+    if mode == 'train':
+        for configuration in CONFIGURATIONS:
+            main_loop = build(configuration)
             main_loop.run()
-            if rank == 0:
-                name = configuration + ('_rerun' if index == len(
-                    CONFIGURATIONS) else '')
-                numpy.savez(os.path.join(directory, name + '.npz'),
-                            **results(main_loop))
-    elif mode == 'interrupt':
+            save(main_loop, directory, configuration)
         main_loop = build('dropout', extensions=[
-            StopAt(7, rank=1, how='sigint'),
+            StopAt(STOP_AT, rank=1, how='sigint'),
             Checkpoint(os.path.join(directory, 'checkpoint.zip'),
                        every_n_batches=5)])
         main_loop.run()
+        save(main_loop, directory, 'interrupted')
         if rank == 0:
-            print('interrupted at', main_loop.status['iterations_done'],
-                  main_loop.interrupted)
+            print('interrupted after batch {} by {}'.format(
+                main_loop.status['iterations_done'], main_loop.interrupted))
     elif mode == 'mismatch':
-        build('sgd', hidden=4 + rank).run()
+        build('momentum', hidden=4 + rank).run()
     elif mode == 'fail':
-        build('sgd', extensions=[StopAt(3, rank=1, how='raise')]).run()
+        build('momentum', extensions=[StopAt(0, rank=1, how='raise')]).run()
+    elif mode == 'build_error':
+        if rank == 1:
+            raise RuntimeError('rank 1 cannot build its model')
+        build('momentum').run()
     else:
         raise ValueError('unknown mode {!r}'.format(mode))
 
 
 if __name__ == '__main__':
-    main(*sys.argv[1:])
+    # Run the functions of the importable module, so that checkpoints name
+    # tests.distributed.job rather than __main__.
+    from tests.distributed import job
+    job.main(*sys.argv[1:])
