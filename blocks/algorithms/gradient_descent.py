@@ -3,10 +3,11 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 
+import numpy
 import aesara
 from aesara import tensor
 from aesara.gradient import DisconnectedInputError
-from aesara.graph.basic import Variable
+from aesara.graph.basic import graph_inputs, Variable
 
 from blocks.aesara_expressions import l2_norm
 from blocks.algorithms.base import (check_parameters_initialized,
@@ -195,9 +196,15 @@ class GradientDescent(DifferentiableCostMinimizer):
         add_role(self.total_step_norm, AUXILIARY)
         self._function = None
         self._function_inputs = None
+        self._gradient_function = None
+        self._step_function = None
         self._warned_unused_sources = set()
         #: The cost of the last batch processed (None before the first).
         self.last_cost = None
+
+    #: Set by :func:`blocks.distributed.distribute`: cuts batches into
+    #: per-rank shares and averages the gradients of the ranks.
+    distribution = None
 
     def _compute_gradients(self, known_grads, consider_constant):
         try:
@@ -264,11 +271,68 @@ class GradientDescent(DifferentiableCostMinimizer):
         # the main loop notice a NaN or infinite cost at once.
         outputs = [] if self.cost is None else [self.cost]
         function_kwargs.setdefault('mode', getattr(self, 'mode', None))
+        self._function_inputs = inputs
+        if self.distribution is not None:
+            self._compile_distributed(inputs, outputs, function_kwargs)
+            return
         with compiling('the training function'):
             self._function = compile_function(
                 inputs, outputs, updates=self._all_updates(),
                 **function_kwargs)
-        self._function_inputs = inputs
+
+    def _compile_distributed(self, inputs, outputs, function_kwargs):
+        """Compile gradients and steps apart, for an Allreduce between.
+
+        The first function computes the cost and all the gradients
+        flattened into one vector, with the updates added by
+        :meth:`add_updates` (monitoring accumulators); the second takes
+        the averaged vector and applies the step rule.
+
+        """
+        owner = type(self).__name__
+        self._all_updates()  # checks for duplicate targets
+        gradients = list(self.gradients.values())
+        dtype = aesara.scalar.upcast(*[gradient.dtype
+                                       for gradient in gradients])
+        flat = tensor.concatenate([tensor.cast(gradient, dtype).flatten()
+                                   for gradient in gradients])
+        self._function = None
+        self._gradient_function = compile_function(
+            inputs, outputs + [flat],
+            updates=[(variable, cast_update(variable, update))
+                     for variable, update in self.updates],
+            **function_kwargs)
+        averaged = tensor.vector('averaged_gradients', dtype=dtype)
+        replace = {}
+        offset = 0
+        for parameter, gradient in self.gradients.items():
+            size = int(numpy.prod(parameter.get_value(borrow=True).shape))
+            replace[gradient] = tensor.cast(
+                averaged[offset:offset + size].reshape(parameter.shape),
+                gradient.dtype)
+            offset += size
+        self._gradient_size = offset
+        self._gradient_dtype = dtype
+        step_updates = [(variable, cast_update(variable, update))
+                        for variable, update
+                        in self.parameter_updates + self.step_rule_updates]
+        new_values = aesara.clone_replace(
+            [update for _, update in step_updates], replace=replace)
+        leftover = [variable.name for variable in graph_inputs(new_values)
+                    if variable in inputs]
+        if leftover:
+            raise ValueError(
+                "{}: the steps of the step rule depend on the input data "
+                "{} other than through the gradients, so they cannot be "
+                "computed from gradients averaged across ranks".format(
+                    owner, leftover))
+        step_kwargs = dict(function_kwargs)
+        step_kwargs.pop('on_unused_input', None)
+        self._step_function = compile_function(
+            [averaged], [], on_unused_input='ignore',
+            updates=[(variable, new_value) for (variable, _), new_value
+                     in zip(step_updates, new_values)],
+            **step_kwargs)
 
     @property
     def tolerates_nonfinite_cost(self):
@@ -316,6 +380,9 @@ class GradientDescent(DifferentiableCostMinimizer):
         if self._function_inputs is None:
             self._function_inputs = self._input_variables()
         inputs = self._function_inputs
+        if self.distribution is not None:
+            batch, local_length, global_length = \
+                self.distribution.local_batch(batch)
         values, unused = match_sources(owner, inputs, batch,
                                        self.on_unused_sources)
         new_unused = [source for source in unused
@@ -327,6 +394,9 @@ class GradientDescent(DifferentiableCostMinimizer):
             self._warned_unused_sources.update(new_unused)
         arrays = [convert_source(owner, variable.name, value, variable)
                   for variable, value in zip(inputs, values)]
+        if self.distribution is not None and global_length:
+            self._process_share(arrays, local_length, global_length)
+            return
         check_not_empty(owner, [variable.name for variable in inputs],
                         arrays)
         if self._function is None:
@@ -344,12 +414,32 @@ class GradientDescent(DifferentiableCostMinimizer):
                     str(exc).strip().split('\n')[0])) from exc
         self.last_cost = float(outputs[0]) if outputs else None
 
+    def _process_share(self, arrays, local_length, global_length):
+        """One step of distributed training on this rank's share."""
+        if getattr(self, '_gradient_function', None) is None:
+            self._compile(self._function_inputs)
+        if local_length:
+            outputs = self._gradient_function(*arrays)
+            flat = outputs[-1]
+            self.last_cost = float(outputs[0]) if len(outputs) > 1 else None
+        else:
+            # A batch with fewer examples than ranks: this rank adds
+            # nothing to the average.
+            flat = numpy.zeros(self._gradient_size,
+                               dtype=self._gradient_dtype)
+            self.last_cost = None
+        averaged = self.distribution.reduce_gradients(
+            numpy.array(flat, copy=True), local_length, global_length)
+        self._step_function(averaged)
+
     def __getstate__(self):
         state = self.__dict__.copy()
         # Compiled functions are large and tied to this process; the
         # function is recompiled from the graph after unpickling.
         state['_function'] = None
         state['_function_inputs'] = None
+        state['_gradient_function'] = None
+        state['_step_function'] = None
         return state
 
 

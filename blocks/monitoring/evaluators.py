@@ -130,6 +130,11 @@ class AggregationBuffer:
         self._readout_fun = None
         self._create_aggregators()
 
+    #: Set by :func:`blocks.distributed.distribute`: combines the
+    #: accumulators of all ranks before they are read out.
+    distribution = None
+    _combined = False
+
     def __getstate__(self):
         state = self.__dict__.copy()
         state['_initialize_fun'] = None
@@ -141,11 +146,13 @@ class AggregationBuffer:
         self.initialization_updates = []
         self.accumulation_updates = []
         self.readout_variables = OrderedDict()
+        self.aggregators = []
         for variable in self.variables:
             scheme = get_aggregation_scheme(variable, self.use_take_last)
             logger.debug('aggregating %s with %s', variable.name,
                          type(scheme).__name__)
             aggregator = scheme.get_aggregator()
+            self.aggregators.append(aggregator)
             self.initialization_updates.extend(
                 aggregator.initialization_updates)
             self.accumulation_updates.extend(aggregator.accumulation_updates)
@@ -170,6 +177,7 @@ class AggregationBuffer:
         if self._initialize_fun is not None:
             self._initialize_fun()
         self._initialized = True
+        self._combined = False
 
     def get_aggregated_values(self):
         """Read out the aggregated values.
@@ -186,6 +194,11 @@ class AggregationBuffer:
                                "aggregated values out")
         if self._readout_fun is None:
             self._compile()
+        if self.distribution is not None:
+            # The accumulators of all ranks, combined once per readout.
+            if not self._combined:
+                self.distribution.combine_aggregators(self.aggregators)
+            self._combined = True
         return OrderedDict(zip(self.variable_names, self._readout_fun()))
 
 
@@ -360,6 +373,10 @@ class DatasetEvaluator:
                              .format(self.unique_inputs))
         self._accumulate_fun = None
 
+    #: Set by :func:`blocks.distributed.distribute`: each rank evaluates
+    #: its share of every batch.
+    distribution = None
+
     def __getstate__(self):
         state = self.__dict__.copy()
         state['_accumulate_fun'] = None
@@ -408,6 +425,10 @@ class DatasetEvaluator:
                              "needed to compute the monitored variables; "
                              "required sources: {}; available sources: {}"
                              .format(missing, input_names, sorted(batch)))
+        if self.distribution is not None:
+            batch, local_length, _ = self.distribution.local_batch(batch)
+            if not local_length:
+                return
         if self._accumulate_fun is None:
             self._compile()
         numerical_values = self._accumulate_fun(

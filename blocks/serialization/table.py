@@ -223,6 +223,8 @@ OBJECTS = {
         'LeCunUniform', 'VarianceScaling'),
     'blocks.log.log': ('TrainingLog',),
     'blocks.log.sqlite': ('SQLiteLog',),
+    'blocks.distributed.communication': ('Distribution',),
+    'blocks.distributed.main_loop': ('DistributedMainLoop',),
     'blocks.main_loop': ('MainLoop',),
     'blocks.model': ('Model',),
     'blocks.monitoring.aggregation': ('Aggregator', 'Mean', 'TakeLast',
