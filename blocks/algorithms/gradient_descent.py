@@ -272,13 +272,25 @@ class GradientDescent(DifferentiableCostMinimizer):
         outputs = [] if self.cost is None else [self.cost]
         function_kwargs.setdefault('mode', getattr(self, 'mode', None))
         self._function_inputs = inputs
-        if self.distribution is not None:
+        if self._distributed:
             self._compile_distributed(inputs, outputs, function_kwargs)
             return
         with compiling('the training function'):
             self._function = compile_function(
                 inputs, outputs, updates=self._all_updates(),
                 **function_kwargs)
+
+    @property
+    def _distributed(self):
+        """Whether steps are shared with other ranks (more than one).
+
+        With one rank, a distributed algorithm compiles and runs the same
+        single function as an ordinary one: the split into a gradient and
+        a step function, with a copy of the flat gradient between, costs
+        about 30% of a step of the 784-500-500-10 MLP at batch 256.
+
+        """
+        return self.distribution is not None and self.distribution.size > 1
 
     def _compile_distributed(self, inputs, outputs, function_kwargs):
         """Compile gradients and steps apart, for an Allreduce between.
@@ -380,7 +392,8 @@ class GradientDescent(DifferentiableCostMinimizer):
         if self._function_inputs is None:
             self._function_inputs = self._input_variables()
         inputs = self._function_inputs
-        if self.distribution is not None:
+        distributed = self._distributed
+        if distributed:
             batch, local_length, global_length = \
                 self.distribution.local_batch(batch)
         values, unused = match_sources(owner, inputs, batch,
@@ -394,7 +407,7 @@ class GradientDescent(DifferentiableCostMinimizer):
             self._warned_unused_sources.update(new_unused)
         arrays = [convert_source(owner, variable.name, value, variable)
                   for variable, value in zip(inputs, values)]
-        if self.distribution is not None and global_length:
+        if distributed and global_length:
             self._process_share(arrays, local_length, global_length)
             return
         check_not_empty(owner, [variable.name for variable in inputs],
