@@ -13,6 +13,7 @@ from blocks.bricks.base import application
 from blocks.bricks.interfaces import Initializable
 from blocks.bricks.parallel import Distribute
 from blocks.bricks.recurrent import BaseRecurrent, recurrent
+from blocks.bricks.recurrent.base import check_recurrent_brick
 from blocks.utils import dict_subset, dict_union, pack
 
 
@@ -82,10 +83,7 @@ class AttentionRecurrent(AbstractAttentionRecurrent, Initializable):
                  add_contexts=True, attended_name=None,
                  attended_mask_name=None, **kwargs):
         owner = '/' + kwargs.get('name', 'attentionrecurrent')
-        if not isinstance(transition, BaseRecurrent):
-            raise TypeError("{}: transition must be a recurrent brick (a "
-                            "BaseRecurrent), got {!r}".format(owner,
-                                                              transition))
+        check_recurrent_brick(owner, 'transition', transition)
         if not isinstance(attention, AbstractAttention):
             raise TypeError("{}: attention must be an AbstractAttention, got "
                             "{!r}".format(owner, attention))

@@ -600,3 +600,21 @@ class BaseRecurrent(Brick):
         """
         return scan_loop(application, sequences, states, contexts, rest,
                          n_steps, reverse, call_id)
+
+
+def check_recurrent_brick(owner, argument, value):
+    """Raise TypeError unless `value` is a :class:`BaseRecurrent`.
+
+    Parameters
+    ----------
+    owner : str
+        The path of the brick being built, e.g. ``'/bidirectional'``.
+    argument : str
+        The name of the argument that should be a recurrent brick.
+    value : object
+        What was given.
+
+    """
+    if not isinstance(value, BaseRecurrent):
+        raise TypeError("{}: {} must be a recurrent brick (a BaseRecurrent), "
+                        "got {!r}".format(owner, argument, value))

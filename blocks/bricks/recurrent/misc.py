@@ -5,11 +5,12 @@ from collections import OrderedDict
 
 from aesara import tensor
 
-from blocks.bricks.base import application, lazy
+from blocks.bricks.base import application
 from blocks.bricks.interfaces import Initializable
 from blocks.bricks.parallel import Fork
 from blocks.bricks.simple import Linear
-from blocks.bricks.recurrent.base import BaseRecurrent, recurrent
+from blocks.bricks.recurrent.base import (BaseRecurrent,
+                                          check_recurrent_brick, recurrent)
 
 #: Separates a name from the level of the stack it belongs to.
 RECURRENTSTACK_SEPARATOR = '#'
@@ -55,11 +56,8 @@ class Bidirectional(Initializable):
     has_biases = False
 
     def __init__(self, prototype, **kwargs):
-        if not isinstance(prototype, BaseRecurrent):
-            raise TypeError("/{}: prototype must be a recurrent brick "
-                            "(a BaseRecurrent), got {!r}".format(
-                                kwargs.get('name', 'bidirectional'),
-                                prototype))
+        check_recurrent_brick('/' + kwargs.get('name', 'bidirectional'),
+                              'prototype', prototype)
         self.prototype = prototype
         children = [copy.deepcopy(prototype) for _ in range(2)]
         children[0].name = 'forward'

@@ -13,7 +13,8 @@ from blocks.bricks.attention import (AbstractAttentionRecurrent,
 from blocks.bricks.base import application, lazy
 from blocks.bricks.interfaces import Initializable
 from blocks.bricks.parallel import Distribute, Fork
-from blocks.bricks.recurrent import BaseRecurrent, recurrent
+from blocks.bricks.recurrent import recurrent
+from blocks.bricks.recurrent.base import check_recurrent_brick
 from blocks.bricks.recurrent.checks import _given
 from blocks.bricks.sequence_generators.readouts import AbstractReadout
 from blocks.roles import add_role, COST
@@ -404,11 +405,9 @@ class FakeAttentionRecurrent(AbstractAttentionRecurrent, Initializable):
 
     """
     def __init__(self, transition, **kwargs):
-        if not isinstance(transition, BaseRecurrent):
-            raise TypeError("/{}: transition must be a recurrent brick (a "
-                            "BaseRecurrent), got {!r}".format(
-                                kwargs.get('name', 'fakeattentionrecurrent'),
-                                transition))
+        check_recurrent_brick(
+            '/' + kwargs.get('name', 'fakeattentionrecurrent'), 'transition',
+            transition)
         self.transition = transition
         self.state_names = list(transition.apply.states)
         self.context_names = list(transition.apply.contexts)
@@ -477,10 +476,7 @@ class SequenceGenerator(BaseSequenceGenerator):
     def __init__(self, readout, transition, attention=None,
                  add_contexts=True, **kwargs):
         owner = '/' + kwargs.get('name', 'sequencegenerator')
-        if not isinstance(transition, BaseRecurrent):
-            raise TypeError("{}: transition must be a recurrent brick (a "
-                            "BaseRecurrent), got {!r}".format(owner,
-                                                              transition))
+        check_recurrent_brick(owner, 'transition', transition)
         normal_inputs = [name for name in transition.apply.sequences
                          if 'mask' not in name]
         kwargs.setdefault('fork', Fork(normal_inputs))

@@ -315,3 +315,25 @@ def test_stack_checks_its_transitions():
         RecurrentStack([SimpleRecurrent(2, Tanh())], states_name='hidden')
     with pytest.raises(TypeError, match='transitions must be recurrent'):
         RecurrentStack([Tanh()])
+
+
+def test_compositions_refuse_a_brick_that_is_not_recurrent():
+    from blocks.bricks import Linear
+    from blocks.bricks.attention import AttentionRecurrent
+    from blocks.bricks.sequence_generators import SequenceGenerator
+    from blocks.bricks.sequence_generators.base import FakeAttentionRecurrent
+    linear = Linear(2, 2, name='linear')
+    expected = ("{}: {} must be a recurrent brick \\(a BaseRecurrent\\), "
+                "got <blocks.bricks.simple.Linear object")
+    with pytest.raises(TypeError, match=expected.format(
+            '/bidirectional', 'prototype')):
+        Bidirectional(linear)
+    with pytest.raises(TypeError, match=expected.format(
+            '/fakeattentionrecurrent', 'transition')):
+        FakeAttentionRecurrent(linear)
+    with pytest.raises(TypeError, match=expected.format(
+            '/attentionrecurrent', 'transition')):
+        AttentionRecurrent(linear, None)
+    with pytest.raises(TypeError, match=expected.format(
+            '/generator', 'transition')):
+        SequenceGenerator(None, linear, name='generator')
