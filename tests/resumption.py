@@ -15,6 +15,10 @@ from blocks.data.datasets import IndexableDataset
 from blocks.data.schemes import ShuffledScheme
 from blocks.data.streams import DataStream
 from blocks.data.transformers import Mapping
+from blocks.extensions import FinishAfter
+from blocks.extensions.saveload import Checkpoint
+from blocks.main_loop import MainLoop
+from blocks.model import Model
 
 # Modules whose globals the checkpoints of these tests name.
 ALLOWED = ['tests.resumption', 'tests.scripts.test_continue']
@@ -49,6 +53,24 @@ def masked_sequence_stream(sources, num_examples, steps, batch_size):
                             rng=numpy.random.RandomState(1))
     return Mapping(DataStream(IndexableDataset(data),
                               iteration_scheme=scheme), time_major)
+
+
+def checkpointed_main_loop(algorithm, stream, path, total_batches,
+                           stop_at=None):
+    """A main loop of `total_batches`, checkpointed every 3 batches.
+
+    With `stop_at`, a :class:`~tests.scripts.test_continue.StopAt`
+    extension raises after that many batches.
+
+    """
+    # Imported here: tests.scripts.test_continue imports this module.
+    from tests.scripts.test_continue import StopAt
+    extensions = [FinishAfter(after_n_batches=total_batches),
+                  Checkpoint(path, every_n_batches=3)]
+    if stop_at is not None:
+        extensions.append(StopAt(stop_at, 'raise'))
+    return MainLoop(algorithm, stream, model=Model(algorithm.cost),
+                    extensions=extensions)
 
 
 def interrupt_then_finish(main_loop, path, total_batches):

@@ -31,21 +31,26 @@ def total(summary):
     return int(match.group(1).replace(',', '')), int(match.group(2))
 
 
-def test_mlp_summary_counts_every_parameter():
-    mlp = MLP([Rectifier(), Rectifier(), Softmax()], [64, 100, 50, 10])
-    model = Model(mlp.apply(tensor.matrix('features')))
-    summary = model.summary()
-    parameters = model.get_parameter_dict()
+def assert_rows_match(summary, parameters):
+    """One row per parameter, with its shape and size."""
     rows = counts(summary)
     assert set(rows) == set(parameters)
     for name, parameter in parameters.items():
         value = parameter.get_value()
         assert rows[name] == (str(value.shape), value.size)
+
+
+def test_mlp_summary_counts_every_parameter():
+    mlp = MLP([Rectifier(), Rectifier(), Softmax()], [64, 100, 50, 10])
+    model = Model(mlp.apply(tensor.matrix('features')))
+    summary = model.summary()
+    parameters = model.get_parameter_dict()
+    assert_rows_match(summary, parameters)
     assert total(summary) == (sum(parameter.get_value().size
                                   for parameter in parameters.values()),
                               len(parameters))
     assert total(summary)[0] == 64 * 100 + 100 + 100 * 50 + 50 + 50 * 10 + 10
-    assert '/mlp/linear_0.W' in rows
+    assert '/mlp/linear_0.W' in parameters
     assert 'WEIGHT' in summary and 'BIAS' in summary
     assert '6,400' in summary
 
@@ -94,11 +99,7 @@ def test_conv_net_summary_counts_every_parameter():
     model = Model(output)
     summary = model.summary({'images': (2, 1, 8, 8)})
     parameters = model.get_parameter_dict()
-    rows = counts(summary)
-    assert set(rows) == set(parameters)
-    for name, parameter in parameters.items():
-        value = parameter.get_value()
-        assert rows[name] == (str(value.shape), value.size)
+    assert_rows_match(summary, parameters)
     # Untied biases by default: one per output position.
     assert total(summary) == (
         4 * 1 * 3 * 3 + 4 * 6 * 6 + 6 * 4 * 2 * 2 + 6 * 2 * 2, 4)
@@ -115,11 +116,7 @@ def test_lstm_summary_counts_every_parameter():
     model = Model(states)
     summary = model.summary({'inputs': (5, 2, 12)})
     parameters = model.get_parameter_dict()
-    rows = counts(summary)
-    assert set(rows) == set(parameters)
-    for name, parameter in parameters.items():
-        value = parameter.get_value()
-        assert rows[name] == (str(value.shape), value.size)
+    assert_rows_match(summary, parameters)
     # W_state (3 x 12), three peepholes (3 each), initial state and cells.
     assert total(summary) == (3 * 12 + 3 * 3 + 3 + 3, 6)
     assert '(5, 2, 3)' in summary

@@ -18,16 +18,12 @@ from blocks.bricks import Tanh
 from blocks.bricks.recurrent import SimpleRecurrent
 from blocks.bricks.sequence_generators import (
     LookupFeedback, Readout, SequenceGenerator, SoftmaxEmitter)
-from blocks.extensions import FinishAfter
-from blocks.extensions.saveload import Checkpoint
 from blocks.graph import ComputationGraph
 from blocks.initialization import Constant, IsotropicGaussian
-from blocks.main_loop import MainLoop
-from blocks.model import Model
 from blocks.serialization import load, load_parameters
 from tests.resumption import (ALLOWED, assert_bit_identical,
-                              interrupt_then_finish, masked_sequence_stream)
-from tests.scripts.test_continue import StopAt
+                              checkpointed_main_loop, interrupt_then_finish,
+                              masked_sequence_stream)
 
 NUM_EXAMPLES, BATCH_SIZE, TOTAL_BATCHES, STOP_AT = 10, 3, 9, 6
 STEPS, VOCABULARY = 4, 5
@@ -56,12 +52,8 @@ def build_main_loop(path, stop_at=None):
     algorithm = GradientDescent(
         cost=cost, parameters=ComputationGraph(cost).parameters,
         step_rule=Adam(0.01))
-    extensions = [FinishAfter(after_n_batches=TOTAL_BATCHES),
-                  Checkpoint(path, every_n_batches=3)]
-    if stop_at is not None:
-        extensions.append(StopAt(stop_at, 'raise'))
-    return MainLoop(algorithm, stream, model=Model(cost),
-                    extensions=extensions)
+    return checkpointed_main_loop(algorithm, stream, path, TOTAL_BATCHES,
+                                  stop_at)
 
 
 def targets_data(rng, shape):

@@ -25,19 +25,14 @@ from aesara.graph.basic import graph_inputs
 from blocks.algorithms import GradientDescent, Scale
 from blocks.bricks import Linear, Random
 from blocks.bricks.recurrent import Bidirectional, LSTM
-from blocks.extensions import FinishAfter
-from blocks.extensions.saveload import Checkpoint
 from blocks.filter import VariableFilter
 from blocks.graph import ComputationGraph, apply_dropout
 from blocks.initialization import Constant, IsotropicGaussian
-from blocks.main_loop import MainLoop
-from blocks.model import Model
 from blocks.roles import INPUT
 from blocks.serialization import load, load_parameters
 from tests import resumption
-from tests.resumption import (assert_bit_identical, interrupt_then_finish,
-                              masked_sequence_stream)
-from tests.scripts.test_continue import StopAt
+from tests.resumption import (assert_bit_identical, checkpointed_main_loop,
+                              interrupt_then_finish, masked_sequence_stream)
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
@@ -104,12 +99,8 @@ def build_main_loop(path, stop_at=None, transition=None):
                                 step_rule=Scale(0.1))
     # The random streams inside the loops, if any.
     algorithm.add_updates(graph.updates)
-    extensions = [FinishAfter(after_n_batches=TOTAL_BATCHES),
-                  Checkpoint(path, every_n_batches=3)]
-    if stop_at is not None:
-        extensions.append(StopAt(stop_at, 'raise'))
-    return MainLoop(algorithm, stream, model=Model(cost),
-                    extensions=extensions)
+    return checkpointed_main_loop(algorithm, stream, path, TOTAL_BATCHES,
+                                  stop_at)
 
 
 def features_data(rng, shape):
