@@ -26,7 +26,7 @@ from blocks.bricks.simple import Identity, Logistic, Rectifier, Tanh
 from blocks.bricks.recurrent.base import BaseRecurrent, recurrent
 from blocks.bricks.recurrent.fused import (
     fused_gated_recurrent, fused_lstm, fused_simple_recurrent)
-from blocks.bricks.recurrent.implementation import use_fused
+from blocks.bricks.recurrent.implementation import fused_owner, use_fused
 from blocks.roles import add_role, INITIAL_STATE, WEIGHT
 from blocks.utils import shared_floatx_nans, shared_floatx_zeros
 
@@ -89,8 +89,7 @@ class _Transition(BaseRecurrent, Initializable):
         cast to `dtype`).
 
         """
-        owner = next(cls for cls in type(self).__mro__
-                     if '_fused_loop' in vars(cls))
+        owner = fused_owner(self)
         dtype = use_fused(self, owner, application, sequences, states,
                           contexts, rest)
         if dtype is None:

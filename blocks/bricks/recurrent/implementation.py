@@ -16,7 +16,9 @@
 * float32 or float64 values, and a C compiler for Aesara.
 
 Otherwise the step is iterated with ``scan``. Both give the same values and
-gradients within float tolerance.
+gradients within float tolerance. A
+:class:`~blocks.bricks.recurrent.RecurrentStack` whose layers all run
+fused loops iterates them layer by layer (see :func:`would_fuse`).
 
 The choice can be forced, for all bricks with the configuration key
 ``recurrent_implementation`` (environment variable
@@ -108,6 +110,37 @@ def fusion_obstacle(brick, owner, application, sequences, contexts, rest):
     if not aesara_config.cxx:
         return 'Aesara has no C compiler (aesara.config.cxx is empty)'
     return None
+
+
+def fused_owner(brick):
+    """The class of `brick` whose step a fused loop computes, or None."""
+    return next((cls for cls in type(brick).__mro__
+                 if '_fused_loop' in vars(cls)), None)
+
+
+def would_fuse(brick, sequences, states, contexts=None):
+    """Whether ``brick.apply`` iterated with these arguments would run its
+    fused loop (never raises where :func:`use_fused` would).
+
+    Parameters
+    ----------
+    brick : :class:`~blocks.bricks.recurrent.BaseRecurrent`
+    sequences, states, contexts : dict
+        The arguments of the call by name (a value may be None where only
+        the name matters).
+
+    """
+    owner = fused_owner(brick)
+    if owner is None or requested_implementation(brick) == 'scan':
+        return False
+    if fusion_obstacle(brick, owner, brick.apply, sequences, contexts or {},
+                       {}) is not None:
+        return False
+    values = [value for name, value in sequences.items()
+              if name != 'mask' and value is not None]
+    return common_dtype(values + [value for value in states.values()
+                                  if value is not None] +
+                        list(brick.parameters)) is not None
 
 
 def use_fused(brick, owner, application, sequences, states, contexts,

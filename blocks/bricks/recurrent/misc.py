@@ -11,6 +11,8 @@ from blocks.bricks.parallel import Fork
 from blocks.bricks.simple import Linear
 from blocks.bricks.recurrent.base import (BaseRecurrent,
                                           check_recurrent_brick, recurrent)
+from blocks.bricks.recurrent.implementation import (
+    requested_implementation, would_fuse)
 
 #: Separates a name from the level of the stack it belongs to.
 RECURRENTSTACK_SEPARATOR = '#'
@@ -151,12 +153,27 @@ class RecurrentStack(BaseRecurrent, Initializable):
     Notes
     -----
     See :class:`~blocks.bricks.Initializable` for initialization
-    parameters. Besides the options of every recurrent application,
-    ``apply`` accepts ``low_memory=True``: the layers are then iterated one
-    after the other, each with its own loop, instead of all in the step of
-    one loop. The results are the same.
+    parameters.
+
+    A stack applied with ``iterate=True`` runs its layers in one of two
+    ways, with the same results: *layer by layer*, each layer over the
+    whole sequence with its own loop (the fused loop of a standard
+    transition, see :mod:`~blocks.bricks.recurrent.implementation`), or
+    *in one scan* whose step runs every layer once. Besides the options of
+    every recurrent application, ``apply`` accepts ``low_memory``: True
+    runs layer by layer, False in one scan. Without it, the stack runs
+    layer by layer when every layer would run its fused loop (much faster
+    than a scan), and in one scan otherwise, or when the stack's
+    ``recurrent_implementation`` (or the configuration key of that name)
+    is ``'scan'``.
 
     """
+    #: ``'auto'``, ``'fused'`` (layer by layer, each layer choosing its
+    #: loop), ``'scan'`` (one scan) or None to follow the configuration
+    #: key ``recurrent_implementation``; ``low_memory`` given to ``apply``
+    #: wins.
+    recurrent_implementation = None
+
     def __init__(self, transitions, fork_prototype=None,
                  states_name='states', skip_connections=False, **kwargs):
         transitions = list(transitions)
@@ -295,10 +312,10 @@ class RecurrentStack(BaseRecurrent, Initializable):
 
     def iterate(self, application, sequences, states, contexts, rest,
                 n_steps, reverse=False, call_id=None):
-        """One loop for the whole stack, or one per layer with
-        ``low_memory=True``."""
+        """One loop for the whole stack, or one per layer (see the class's
+        notes)."""
         if application.application is not RecurrentStack.apply or \
-                not rest.get('low_memory'):
+                not self.layer_by_layer(sequences, states, contexts, rest):
             return super().iterate(application, sequences, states, contexts,
                                    rest, n_steps, reverse, call_id)
         if reverse:
@@ -322,6 +339,41 @@ class RecurrentStack(BaseRecurrent, Initializable):
                            for name in transition.apply.outputs)
         # The layers' own application calls hold their updates.
         return results, OrderedDict()
+
+    def layer_by_layer(self, sequences, states, contexts, rest):
+        """Whether ``apply`` iterates the layers one after the other.
+
+        Parameters
+        ----------
+        sequences, states, contexts, rest : dict
+            The arguments of the iterated call (see
+            :meth:`~blocks.bricks.recurrent.BaseRecurrent.iterate`).
+
+        """
+        if rest.get('low_memory') is not None:
+            return bool(rest['low_memory'])
+        requested = requested_implementation(self)
+        if requested != 'auto':
+            return requested == 'fused'
+        for level, transition in enumerate(self.transitions):
+            if level == 0:
+                names = [name for name in sequences if name != 'mask']
+            else:
+                names = self.normal_inputs(level)
+            if 'mask' in transition.apply.sequences and \
+                    sequences.get('mask') is not None:
+                names.append('mask')
+            layer_sequences = OrderedDict(
+                (name, sequences.get(name) if level == 0 else None)
+                for name in names)
+            layer_states = {name: states[self.suffix(name, level)]
+                            for name in transition.apply.states}
+            layer_contexts = {name: contexts[name]
+                              for name in transition.apply.contexts}
+            if not would_fuse(transition, layer_sequences, layer_states,
+                              layer_contexts):
+                return False
+        return True
 
     @apply.property('sequences')
     def apply_sequences(self):

@@ -252,12 +252,26 @@ def test_compositions():
     ops = [op for op in ops_of([states]) if isinstance(op, FusedLSTM)]
     assert sorted(op.reverse for op in ops) == [False, True]
     assert not ComputationGraph(states).scans
-    # A stack iterates in one scan over all its layers, or, with
-    # low_memory, applies each layer over the whole sequence: fused.
+    # A stack of standard layers applies each layer over the whole
+    # sequence with its fused loop, unless asked for one scan over all its
+    # layers (low_memory=False, or its recurrent_implementation).
     stack = RecurrentStack([SimpleRecurrent(DIM, Tanh()),
                             GatedRecurrent(DIM)], name='stack')
-    assert path_of(stack.apply(x, mask=mask)) == 'scan'
+    assert path_of(stack.apply(x, mask=mask)) == 'fused'
     assert path_of(stack.apply(x, mask=mask, low_memory=True)) == 'fused'
+    assert path_of(stack.apply(x, mask=mask, low_memory=False)) == 'scan'
+    assert len(ComputationGraph(
+        stack.apply(x, mask=mask, low_memory=False)).scans) == 1
+    stack.recurrent_implementation = 'scan'
+    assert path_of(stack.apply(x, mask=mask)) == 'scan'
+    stack.recurrent_implementation = 'fused'  # layer by layer
+    assert path_of(stack.apply(x, mask=mask)) == 'fused'
+    # One layer that cannot fuse: one scan for the whole stack.
+    mixed = RecurrentStack([SimpleRecurrent(DIM, Softplus()),
+                            GatedRecurrent(DIM)], name='mixed')
+    assert len(ComputationGraph(mixed.apply(x, mask=mask)).scans) == 1
+    assert path_of(mixed.apply(x, mask=mask, low_memory=True)) == (True,
+                                                                   True)
 
 
 # A bidirectional LSTM on the fused path, trained with input dropout,

@@ -2,8 +2,9 @@
 
 Two functions, each compiled once, compute a bidirectional simple recurrent
 network, and stacks of an LSTM under a gated recurrent layer (with and
-without skip connections, in one loop or one loop per layer with
-``low_memory``, forward and reverse), and the gradients of costs on the
+without skip connections, in one scan (``low_memory=False``) or one loop
+per layer (``low_memory=True``, the default for these layers), forward and
+reverse), and the gradients of costs on the
 bidirectional network and on two stacks. (The combinations are spread over
 few loops: compiling gradients through loops is slow.) The gradients of
 the stack with skip connections are taken with respect to its skip inputs
@@ -153,12 +154,14 @@ def compiled():
     skip = _stack('skip', True, rng)
     skip_inputs = {'inputs#1': x1, 'gate_inputs#1': g1}
     stacks = {
-        'plain': plain.apply(x, mask=mask, return_initial_states=True),
+        'plain': plain.apply(x, mask=mask, return_initial_states=True,
+                             low_memory=False),
         'plain_reverse_low': plain.apply(x, mask=mask, reverse=True,
                                          return_initial_states=True,
                                          low_memory=True),
         'skip_reverse': skip.apply(inputs=x, mask=mask, reverse=True,
                                    return_initial_states=True, states=h0,
+                                   low_memory=False,
                                    cells=c0, **{'states#1': h1},
                                    **skip_inputs),
         'skip_low': skip.apply(inputs=x, mask=mask,
