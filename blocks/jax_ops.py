@@ -18,7 +18,7 @@ neither JAX nor Aesara's JAX backend. It registers, with
   from other lengths, and ``Split`` (the gradient of ``join``), which
   Aesara 2.9.4 does not convert; ``SpecifyShape`` and ``MaxAndArgmax``,
   whose conversions fail on lengths left unspecified and in the step of a
-  loop.
+  loop; ``RandomVariable``, with sizes computed from shapes.
 - The Ops of the deprecated ``aesara.tensor.nnet`` module that Aesara's
   rewrites put into graphs Blocks builds (``softmax(x + b)`` becomes
   ``SoftmaxWithBias``), and its cross-entropy Ops, so that graphs written
@@ -36,8 +36,10 @@ from aesara.graph.fg import FunctionGraph
 from aesara.link.jax.dispatch import jax_funcify, jax_typify
 from aesara.link.utils import fgraph_to_python
 from aesara.scalar import ScalarType
+from aesara.link.jax.dispatch.random import jax_sample_fn
 from aesara.tensor.basic import Split
 from aesara.tensor.math import MaxAndArgmax
+from aesara.tensor.random.basic import MvNormalRV, RandomVariable
 from aesara.tensor.shape import Reshape, SpecifyShape
 from aesara.tensor.subtensor import Subtensor, indices_from_subtensor
 
@@ -322,6 +324,40 @@ def jax_funcify_MaxAndArgmax(op, **kwargs):
                 jnp.argmax(flat, axis=-1).astype('int64'))
 
     return max_and_argmax
+
+
+@jax_funcify.register(RandomVariable)
+def jax_funcify_RandomVariable(op, node, **kwargs):
+    """Aesara's sampling functions, with a size JAX knows when it traces.
+
+    Aesara's conversion takes a size it does not know statically only
+    from a ``Shape`` Op, which ``normal(size=x.shape)`` is not once
+    Aesara's rewrites have made it a vector of ``Shape_i``; such sizes,
+    and those computed from shapes, are known at trace time.
+
+    """
+    dtype = node.outputs[1].type.dtype
+    static_shape = node.outputs[1].type.shape
+    if isinstance(op, MvNormalRV):
+        # JAX takes the batch shape only.
+        static_shape = static_shape[:-1]
+    sample = jax_sample_fn(op)
+
+    def random_variable(rng, size, dtype_, *parameters):
+        if None not in static_shape:
+            return sample(rng, static_shape, dtype, *parameters)
+        concrete = _concrete(size)
+        if concrete is None:
+            raise NotImplementedError(
+                "No JAX conversion for the given `Op`: {} (the size of its "
+                "sample is only known at run time)".format(op))
+        shape = tuple(int(length) for length in concrete)
+        if not shape:
+            shape = jnp.broadcast_shapes(*(jnp.shape(parameter)
+                                           for parameter in parameters))
+        return sample(rng, shape, dtype, *parameters)
+
+    return random_variable
 
 
 def _is_shape_arithmetic(node):

@@ -15,14 +15,17 @@ import pytest
 import aesara
 from aesara import tensor
 from aesara.scan.op import Scan
-from aesara.tensor.random.utils import RandomStream
+from aesara.scan.utils import until
 from numpy.testing import assert_allclose
 
+from blocks.algorithms import GradientDescent, Scale
 from blocks.backend import BackendError, compile_function
-from blocks.bricks import Tanh
+from blocks.bricks import Brick, Initializable, Linear, Tanh
+from blocks.bricks.base import application
 from blocks.bricks.recurrent import LSTM, SimpleRecurrent, recurrent
 from blocks.bricks.recurrent.base import BaseRecurrent
-from blocks.initialization import Constant, IsotropicGaussian
+from blocks.graph import ComputationGraph
+from blocks.initialization import IsotropicGaussian
 from blocks.search import BeamSearch
 from tests.bricks.test_sequence_generators import (
     ATTENDED_DIM, VOCABULARY, make_generator)
@@ -226,3 +229,68 @@ def test_generation_under_jax(attention_generator):
     assert len(numpy.unique(outputs)) > 1
     for name, value in zip(names, samples[1]):
         assert_allclose(value, first[name])
+
+
+class TanhRecurrent(BaseRecurrent, Initializable):
+    """A recurrent brick of the test's own: a child brick in its step."""
+    def __init__(self, dim, **kwargs):
+        super().__init__(**kwargs)
+        self.dim = dim
+        self.step = Linear(dim, dim, name='step')
+        self.children = [self.step]
+
+    @recurrent(sequences=['inputs'], states=['states'], outputs=['states'],
+               contexts=[])
+    def apply(self, inputs, states=None):
+        return tensor.tanh(inputs + self.step.apply(states))
+
+    def get_dim(self, name):
+        if name in ('inputs', 'states'):
+            return self.dim
+        return super().get_dim(name)
+
+
+def test_custom_recurrent_brick_trains_under_jax():
+    brick = TanhRecurrent(DIM, weights_init=IsotropicGaussian(0.5),
+                          biases_init=IsotropicGaussian(0.1), seed=4,
+                          name='custom')
+    brick.initialize()
+    x = tensor.tensor3('x')
+    cost = tensor.square(brick.apply(x) - 0.5).mean()
+    cost.name = 'cost'
+    parameters = ComputationGraph(cost).parameters
+    algorithm = GradientDescent(cost=cost, parameters=parameters,
+                                step_rule=Scale(0.5), mode='JAX')
+    algorithm.initialize()
+    scans = scans_of(algorithm._function)
+    assert scans and any(scan.op.info.n_mit_mot for scan in scans)
+    batch = {'x': numpy.random.RandomState(7).normal(
+        size=(TIME, BATCH, DIM)).astype(FLOATX)}
+    evaluate = compile_function([x], cost, mode='JAX')
+    before = float(evaluate(batch['x']))
+    for _ in range(20):
+        algorithm.process_batch(batch)
+    assert numpy.isfinite([parameter.get_value() for parameter
+                           in parameters][0]).all()
+    assert float(evaluate(batch['x'])) < 0.8 * before
+
+
+class WhileLoop(Brick):
+    """Doubles its input until it exceeds a bound: a loop ``Scan`` stops
+    on a condition."""
+    @application(inputs=['x'], outputs=['doubled'])
+    def apply(self, x):
+        doubled, _ = aesara.scan(
+            lambda value: (2 * value, until(
+                value.sum() > 100)),
+            outputs_info=[x], n_steps=10, name='doubling')
+        return doubled
+
+
+def test_unconvertible_loop_names_loop_and_brick():
+    x = tensor.vector('x')
+    with pytest.raises(BackendError, match=r"the loop doubling \(a Scan\) "
+                                           r"made in the application "
+                                           r"/while\.apply: it stops on a "
+                                           r"condition"):
+        compile_function([x], WhileLoop(name='while').apply(x), mode='JAX')
