@@ -27,7 +27,8 @@ output buffers, the way ``Scan.perform`` does:
   of a generation given as an input).
 
 The step is the inner graph converted by Aesara's JAX backend (with the
-conversions of :mod:`blocks.jax_ops` in it, so nested loops work too).
+conversions of :mod:`blocks.jax_ops` in it; a loop inside the step is
+converted the same way, untested).
 Not converted: loops that stop on a condition (``as_while``), whose
 outputs' lengths are only known at run time; they raise
 ``NotImplementedError``, which :func:`~blocks.backend.compile_function`

@@ -103,7 +103,7 @@ def hand_built():
                + aesara.grad(cost, [x, h0, W]))
     rng = numpy.random.RandomState(0)
     values = [floats(rng, TIME, 3), floats(rng, 3), 0.5 * floats(rng, 3, 3)]
-    results, function = run_both([x, h0, W], outputs, values,
+    results, functions = run_both([x, h0, W], outputs, values,
                                  updates=updates, reset=[counter])
     return results, scans_of(functions[1])
 
