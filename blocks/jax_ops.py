@@ -361,12 +361,12 @@ def jax_funcify_RandomVariable(op, node, **kwargs):
 
 
 def _is_shape_arithmetic(node):
-    """Whether `node` computes integers (or truth values) of at most one
-    axis: lengths,
-    shapes, indices (Aesara's arithmetic on shapes)."""
+    """Whether `node` computes integers or truth values of at most one
+    axis: lengths, shapes, indices (Aesara's arithmetic on shapes)."""
     return all((isinstance(output.type, ScalarType) or
                 getattr(output.type, 'ndim', None) in (0, 1)) and
-               getattr(output.type, 'dtype', 'float')[:3] in ('int', 'uin', 'boo')
+               getattr(output.type, 'dtype', 'float')[:3] in ('int', 'uin',
+                                                              'boo')
                for output in node.outputs)
 
 
