@@ -213,6 +213,27 @@ def _is_scan(op):
     return isinstance(op, Scan)
 
 
+def _describe_loop(op, where):
+    """What JAX cannot run of the ``Scan`` `op`: the loop itself (see
+    :func:`blocks.jax_scan.refusal`) or Ops of its step."""
+    from blocks.jax_scan import refusal
+    name = op.name or 'scan'
+    reason = refusal(op)
+    found = []
+    if reason is not None:
+        found.append('the loop {} (a Scan){}: {}'.format(name, where,
+                                                         reason))
+    for node in op.fgraph.toposort():
+        if _is_scan(node.op):
+            found.extend(_describe_loop(
+                node.op, ' in the step of the loop {}{}'.format(name, where)))
+        elif not _has_jax_conversion(node.op):
+            found.append('the Op {} (a {}) in the step of the loop {}{}'
+                         .format(node.op, type(node.op).__name__, name,
+                                 where))
+    return found
+
+
 def describe_unconvertible(variables, error=None):
     """Say which Ops of a graph JAX cannot run, and which bricks made them.
 
@@ -256,20 +277,15 @@ def describe_unconvertible(variables, error=None):
                 brick_of.setdefault(output, here)
     found = []
     for node in nodes:
+        where = next((brick_of[output] for output in node.outputs
+                      if output in brick_of), None)
+        where = (' made in the application ' + where if where else
+                 ', outside any brick application')
         if _is_scan(node.op):
-            where = next((brick_of[output] for output in node.outputs
-                          if output in brick_of), None)
-            found.append("the loop {} (a Scan){}".format(
-                node.op.name or 'scan',
-                ' made in the application ' + where if where else
-                ', outside any brick application'))
+            found.extend(_describe_loop(node.op, where))
         elif not _has_jax_conversion(node.op):
-            where = next((brick_of[output] for output in node.outputs
-                          if output in brick_of), None)
             found.append("the Op {} (a {}){}".format(
-                node.op, type(node.op).__name__,
-                ' made in the application ' + where if where else
-                ', outside any brick application'))
+                node.op, type(node.op).__name__, where))
     if found:
         lines = sorted(set(found))
     else:
@@ -278,13 +294,6 @@ def describe_unconvertible(variables, error=None):
                  "that convert".format(named or '(unknown)')]
     message = "Aesara's JAX backend cannot convert {}.".format(
         '; '.join(lines))
-    if any(_is_scan(node.op) for node in nodes):
-        message += (" Aesara 2.9.4's JAX backend runs no scan whose length "
-                    "and buffers are computed from the shapes of its "
-                    "inputs, as those of Blocks' recurrent bricks and "
-                    "sequence generators are; the standard recurrent bricks "
-                    "run under JAX with recurrent_implementation 'auto' or "
-                    "'fused' (without noise or dropout in their step).")
     message += (" Compile this graph in another mode (mode='FAST_RUN', or "
                 "set BLOCKS_MODE), or build it from Ops JAX converts.")
     if error is not None:

@@ -13,8 +13,12 @@ neither JAX nor Aesara's JAX backend. It registers, with
   knows when the function runs is checked by a host callback.
 - :class:`~blocks.aesara_expressions.PickPerRow` and its gradient, the
   per-row indexing of the cross-entropy and error-rate costs.
-- ``Reshape``, replacing Aesara's conversion, which fails when a length
-  of the new shape is computed from other lengths.
+- ``Reshape`` and ``Subtensor``, replacing Aesara's conversions, which
+  fail when a length of the new shape or a bound of a slice is computed
+  from other lengths, and ``Split`` (the gradient of ``join``), which
+  Aesara 2.9.4 does not convert; ``SpecifyShape`` and ``MaxAndArgmax``,
+  whose conversions fail on lengths left unspecified and in the step of a
+  loop; ``RandomVariable``, with sizes computed from shapes.
 - The Ops of the deprecated ``aesara.tensor.nnet`` module that Aesara's
   rewrites put into graphs Blocks builds (``softmax(x + b)`` becomes
   ``SoftmaxWithBias``), and its cross-entropy Ops, so that graphs written
@@ -31,7 +35,13 @@ from aesara.graph.basic import Constant
 from aesara.graph.fg import FunctionGraph
 from aesara.link.jax.dispatch import jax_funcify, jax_typify
 from aesara.link.utils import fgraph_to_python
-from aesara.tensor.shape import Reshape
+from aesara.scalar import ScalarType
+from aesara.link.jax.dispatch.random import jax_sample_fn
+from aesara.tensor.basic import Split
+from aesara.tensor.math import MaxAndArgmax
+from aesara.tensor.random.basic import MvNormalRV, RandomVariable
+from aesara.tensor.shape import Reshape, SpecifyShape
+from aesara.tensor.subtensor import Subtensor, indices_from_subtensor
 
 from blocks.aesara_expressions import PickPerRow, PickPerRowGrad
 from blocks.bricks.conv.convolutional import InputCheck
@@ -213,8 +223,14 @@ def jax_funcify_Reshape(op, node, **kwargs):
         return reshape_constant
 
     def reshape(x, shape):
-        lengths = [_static_or_none(shape[axis])
-                   for axis in range(op.ndim)]
+        concrete = _concrete(shape)
+        if concrete is not None:
+            # Indexing a concrete array while JAX traces (in a loop's
+            # step) would make a traced length of each of its elements.
+            lengths = [int(length) for length in concrete]
+        else:
+            lengths = [_static_or_none(shape[axis])
+                       for axis in range(op.ndim)]
         unknown = [axis for axis, length in enumerate(lengths)
                    if length is None]
         if len(unknown) > 1:
@@ -229,11 +245,128 @@ def jax_funcify_Reshape(op, node, **kwargs):
     return reshape
 
 
+@jax_funcify.register(Subtensor)
+def jax_funcify_Subtensor(op, node, **kwargs):
+    """Basic indexing, with slice bounds JAX knows when it traces.
+
+    Aesara's conversion refuses any slice whose bounds are not constants,
+    such as ``x[:x.shape[0] - 1]`` or those Aesara puts around the loops
+    of :func:`aesara.scan`; bounds computed from shapes are known at trace
+    time (see :func:`jax_funcify_FunctionGraph`). A bound JAX only knows
+    at run time makes JAX refuse the slice when it traces it.
+
+    """
+    idx_list = op.idx_list
+
+    def subtensor(x, *indices):
+        index = indices_from_subtensor(
+            [_concrete_or_traced(value) for value in indices], idx_list)
+        return x[index[0] if len(index) == 1 else index]
+
+    return subtensor
+
+
+def _concrete_or_traced(value):
+    concrete = _concrete(value)
+    return value if concrete is None else concrete
+
+
+@jax_funcify.register(Split)
+def jax_funcify_Split(op, node, **kwargs):
+    """:func:`jax.numpy.split` at the given lengths, known at trace time
+    (Aesara 2.9.4 has no conversion of ``Split``, the gradient of
+    ``join`` and ``stack``)."""
+    def split(x, axis, splits):
+        concrete = _concrete(splits)
+        if concrete is None:
+            raise NotImplementedError(
+                "No JAX conversion for the given `Op`: {} (the lengths of "
+                "its parts are only known at run time)".format(op))
+        ends = numpy.cumsum(concrete)[:-1]
+        parts = jnp.split(x, [int(end) for end in ends], axis=int(axis))
+        return parts[0] if len(parts) == 1 else tuple(parts)
+
+    return split
+
+
+@jax_funcify.register(SpecifyShape)
+def jax_funcify_SpecifyShape(op, node, **kwargs):
+    """Check the lengths that are given (Aesara's conversion compares
+    ``None``, an unspecified length, with the actual one and fails)."""
+    def specify_shape(x, *shape):
+        for axis, length in enumerate(shape):
+            expected = None if length is None else _concrete(length)
+            if expected is not None and int(expected) != x.shape[axis]:
+                raise ValueError(
+                    "SpecifyShape: axis {} has length {}, expected "
+                    "{}".format(axis, x.shape[axis], int(expected)))
+        return x
+
+    return specify_shape
+
+
+@jax_funcify.register(MaxAndArgmax)
+def jax_funcify_MaxAndArgmax(op, **kwargs):
+    """The maximum and its position over the axes of `op`.
+
+    Aesara's conversion builds the permutation of the axes as a JAX
+    array, which is traced, and so refused by ``transpose``, inside a
+    loop's step; here it is a tuple of ints.
+
+    """
+    def max_and_argmax(x):
+        axes = (tuple(range(x.ndim)) if op.axis is None
+                else tuple(int(axis) for axis in op.axis))
+        kept = tuple(axis for axis in range(x.ndim) if axis not in axes)
+        moved = jnp.transpose(x, kept + axes)
+        flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
+        return (jnp.max(x, axis=axes),
+                jnp.argmax(flat, axis=-1).astype('int64'))
+
+    return max_and_argmax
+
+
+@jax_funcify.register(RandomVariable)
+def jax_funcify_RandomVariable(op, node, **kwargs):
+    """Aesara's sampling functions, with a size JAX knows when it traces.
+
+    Aesara's conversion takes a size it does not know statically only
+    from a ``Shape`` Op, which ``normal(size=x.shape)`` is not once
+    Aesara's rewrites have made it a vector of ``Shape_i``; such sizes,
+    and those computed from shapes, are known at trace time.
+
+    """
+    dtype = node.outputs[1].type.dtype
+    static_shape = node.outputs[1].type.shape
+    if isinstance(op, MvNormalRV):
+        # JAX takes the batch shape only.
+        static_shape = static_shape[:-1]
+    sample = jax_sample_fn(op)
+
+    def random_variable(rng, size, dtype_, *parameters):
+        if None not in static_shape:
+            return sample(rng, static_shape, dtype, *parameters)
+        concrete = _concrete(size)
+        if concrete is None:
+            raise NotImplementedError(
+                "No JAX conversion for the given `Op`: {} (the size of its "
+                "sample is only known at run time)".format(op))
+        shape = tuple(int(length) for length in concrete)
+        if not shape:
+            shape = jnp.broadcast_shapes(*(jnp.shape(parameter)
+                                           for parameter in parameters))
+        return sample(rng, shape, dtype, *parameters)
+
+    return random_variable
+
+
 def _is_shape_arithmetic(node):
-    """Whether `node` computes integers of at most one axis: lengths,
-    shapes, indices (Aesara's arithmetic on shapes)."""
-    return all(getattr(output.type, 'ndim', None) in (0, 1) and
-               getattr(output.type, 'dtype', 'float')[:3] in ('int', 'uin')
+    """Whether `node` computes integers or truth values of at most one
+    axis: lengths, shapes, indices (Aesara's arithmetic on shapes)."""
+    return all((isinstance(output.type, ScalarType) or
+                getattr(output.type, 'ndim', None) in (0, 1)) and
+               getattr(output.type, 'dtype', 'float')[:3] in ('int', 'uin',
+                                                              'boo')
                for output in node.outputs)
 
 
@@ -271,5 +404,5 @@ def jax_funcify_FunctionGraph(fgraph, node=None,
                             fgraph_name=fgraph_name, **kwargs)
 
 
-# Convolution and pooling, the fused recurrent Ops.
-from blocks import jax_conv, jax_recurrent  # noqa: E402,F401
+# Convolution and pooling, the fused recurrent Ops, Scan.
+from blocks import jax_conv, jax_recurrent, jax_scan  # noqa: E402,F401

@@ -15,8 +15,8 @@ from aesara import tensor
 from aesara.link.vm import VMLinker
 from numpy.testing import assert_allclose
 
-from blocks.backend import BackendError, compile_function
-from blocks.bricks import Linear, Tanh
+from blocks.backend import compile_function
+from blocks.bricks import Linear
 from blocks.bricks.recurrent import LSTM, SimpleRecurrent
 from blocks.bricks.recurrent.fused import (
     FusedLSTM, fused_gated_recurrent, fused_lstm, fused_simple_recurrent)
@@ -163,20 +163,6 @@ def test_lstm_brick_matches_c():
     jax_outputs = compile_function(inputs, outputs, mode='JAX')(*values)
     for expected, given in zip(c_outputs, jax_outputs):
         assert_allclose(given, expected, **BRICK_TOLERANCE)
-
-
-def test_scan_loops_raise_backend_error():
-    brick = SimpleRecurrent(dim=DIM, activation=Tanh(), name='rnn',
-                            weights_init=IsotropicGaussian(0.5))
-    brick.recurrent_implementation = 'scan'
-    brick.initialize()
-    x = tensor.tensor3('x')
-    cost = brick.apply(x).sum()
-    with pytest.raises(BackendError, match=r"the loop rnn_apply_scan \(a "
-                                           r"Scan\) made in the application "
-                                           r"/rnn\.apply\. .*'fused'"):
-        compile_function([x], aesara.grad(cost, brick.parameters),
-                         mode='JAX')
 
 
 def test_sequence_generator_cost_matches_c():
