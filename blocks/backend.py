@@ -104,7 +104,7 @@ def is_jax_mode(mode):
         except Exception:
             return False
     linker = getattr(mode, 'linker', None)
-    return type(linker).__name__ == 'JAXLinker'
+    return any(cls.__name__ == 'JAXLinker' for cls in type(linker).__mro__)
 
 
 def compile_function(inputs, outputs=None, mode=None, **kwargs):
@@ -132,8 +132,10 @@ def compile_function(inputs, outputs=None, mode=None, **kwargs):
     """
     mode = resolve_mode(mode)
     if is_jax_mode(mode):
-        # Conversions of Ops Aesara 2.9.4 lacks, registered on first use.
-        from blocks import jax_ops  # noqa: F401
+        # Conversions of Ops Aesara 2.9.4 lacks, registered on first use,
+        # and the linker that takes integer scalar inputs as constants.
+        from blocks import jax_ops
+        mode = jax_ops.blocks_jax_mode(mode)
     try:
         function = aesara.function(inputs, outputs, mode=mode, **kwargs)
     except ValueError as exc:

@@ -24,6 +24,10 @@ neither JAX nor Aesara's JAX backend. It registers, with
   ``SoftmaxWithBias``), and its cross-entropy Ops, so that graphs written
   with them run under JAX too.
 
+:func:`~blocks.backend.compile_function` compiles JAX functions with
+:class:`BlocksJAXLinker`, which gives JAX the integer scalar inputs of a
+function (lengths, numbers of steps) as constants.
+
 """
 import functools
 import warnings
@@ -31,15 +35,19 @@ import warnings
 import numpy
 import jax
 from jax import numpy as jnp
+from aesara.compile.mode import Mode, get_mode
+from aesara.compile.sharedvalue import SharedVariable, shared
 from aesara.graph.basic import Constant
 from aesara.graph.fg import FunctionGraph
 from aesara.link.jax.dispatch import jax_funcify, jax_typify
+from aesara.link.jax.linker import JAXLinker
 from aesara.link.utils import fgraph_to_python
 from aesara.scalar import ScalarType
 from aesara.link.jax.dispatch.random import jax_sample_fn
 from aesara.tensor.basic import Split
 from aesara.tensor.math import MaxAndArgmax
 from aesara.tensor.random.basic import MvNormalRV, RandomVariable
+from aesara.tensor.random.type import RandomType
 from aesara.tensor.shape import Reshape, SpecifyShape
 from aesara.tensor.subtensor import Subtensor, indices_from_subtensor
 
@@ -47,7 +55,7 @@ from blocks.aesara_expressions import PickPerRow, PickPerRowGrad
 from blocks.bricks.conv.convolutional import InputCheck
 from blocks.bricks.cost import TargetShapeCheck, _format_shape
 
-__all__ = []
+__all__ = ['BlocksJAXLinker', 'blocks_jax_mode']
 
 
 def _concrete(value):
@@ -402,6 +410,100 @@ def jax_funcify_FunctionGraph(fgraph, node=None,
     return fgraph_to_python(fgraph, _convert_node,
                             const_conversion_fn=jax_typify,
                             fgraph_name=fgraph_name, **kwargs)
+
+
+def _is_integer_scalar_input(variable):
+    """Whether `variable`, an input of a function, is an integer scalar
+    given when the function is called (not a shared variable)."""
+    if isinstance(variable, (Constant, SharedVariable)):
+        return False
+    dtype = getattr(variable.type, 'dtype', '')
+    return getattr(variable.type, 'ndim', 0) == 0 and \
+        dtype.startswith(('int', 'uint'))
+
+
+class BlocksJAXLinker(JAXLinker):
+    """Aesara's JAX linker, with integer scalar inputs known when tracing.
+
+    Under :func:`jax.jit` every argument is traced, so a length given as
+    an input of the function (the ``batch_size`` of a beam search's
+    initial states, the ``n_steps`` of a generation) is unknown when JAX
+    needs it as a constant (to allocate an array of that length). This
+    linker makes such inputs static arguments: JAX traces and compiles the
+    function again for each new value, and reuses what it compiled for a
+    value seen before. Shared variables stay traced (an integer counter
+    updated at every step would otherwise recompile at every step).
+
+    Like Aesara's, it gives the function a copy of each shared random
+    generator (JAX draws from a key made of its state, not from NumPy's
+    generator), but keeps the copy at the position of the original among
+    the function's inputs: Aesara's linker moves it to the end, so that the
+    function's updates of a graph drawing random numbers (noise or dropout
+    in a training step) were written into the wrong shared variables. The
+    function draws from and advances its copy; the generator in the shared
+    variable, and so in checkpoints, stays as it was.
+
+    """
+    def fgraph_convert(self, fgraph, input_storage, storage_map, **kwargs):
+        for position, variable in enumerate(list(fgraph.inputs)):
+            if not (isinstance(variable, SharedVariable) and
+                    isinstance(variable.type, RandomType)):
+                continue
+            copy = shared(variable.get_value(borrow=False))
+            fgraph.replace_all([(variable, copy)], import_missing=True,
+                               reason='BlocksJAXLinker.fgraph_convert')
+            old_storage = storage_map.pop(variable)
+            new_storage = [copy.get_value(borrow=True)]
+            storage_map[copy] = new_storage
+            index = next(index for index, storage in enumerate(input_storage)
+                         if storage is old_storage)
+            input_storage[index] = new_storage
+            fgraph.remove_input(fgraph.inputs.index(variable),
+                                reason='BlocksJAXLinker.fgraph_convert')
+            fgraph.inputs.remove(copy)
+            fgraph.inputs.insert(position, copy)
+        return jax_funcify(fgraph, input_storage=input_storage,
+                           storage_map=storage_map, **kwargs)
+
+    def jit_compile(self, fn):
+        inputs = self.fgraph.inputs
+        static = [position for position, variable in enumerate(inputs)
+                  if _is_integer_scalar_input(variable)]
+        jitted = jax.jit(fn, static_argnums=[
+            position for position, variable in enumerate(inputs)
+            if isinstance(variable, Constant)] + static)
+        if not static:
+            return jitted
+
+        def call_with_static_integers(*arguments):
+            arguments = list(arguments)
+            for position in static:
+                arguments[position] = int(numpy.asarray(arguments[position]))
+            return jitted(*arguments)
+        return call_with_static_integers
+
+
+_BLOCKS_JAX_MODES = {}
+
+
+def blocks_jax_mode(mode):
+    """`mode`, a JAX mode, with :class:`BlocksJAXLinker` as its linker.
+
+    Parameters
+    ----------
+    mode : str or :class:`~aesara.compile.mode.Mode`
+        A mode whose linker is Aesara's ``JAXLinker`` (e.g. ``'JAX'``);
+        any other mode is returned as it is.
+
+    """
+    resolved = get_mode(mode)
+    if type(resolved.linker) is not JAXLinker:
+        return mode
+    key = id(resolved)
+    if key not in _BLOCKS_JAX_MODES:
+        _BLOCKS_JAX_MODES[key] = (resolved, Mode(
+            linker=BlocksJAXLinker(), optimizer=resolved.provided_optimizer))
+    return _BLOCKS_JAX_MODES[key][1]
 
 
 # Convolution and pooling, the fused recurrent Ops, Scan.

@@ -20,7 +20,7 @@ from numpy.testing import assert_allclose
 
 from blocks.algorithms import GradientDescent, Scale
 from blocks.backend import BackendError, compile_function
-from blocks.bricks import Brick, Initializable, Linear, Tanh
+from blocks.bricks import Brick, Initializable, Linear, Random, Tanh
 from blocks.bricks.base import application
 from blocks.bricks.recurrent import LSTM, SimpleRecurrent, recurrent
 from blocks.bricks.recurrent.base import BaseRecurrent
@@ -28,7 +28,7 @@ from blocks.graph import ComputationGraph
 from blocks.initialization import IsotropicGaussian
 from blocks.search import BeamSearch
 from tests.bricks.test_sequence_generators import (
-    ATTENDED_DIM, VOCABULARY, make_generator)
+    ATTENDED_DIM, EOS, VOCABULARY, make_generator)
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('jax') is None,
@@ -128,46 +128,62 @@ def test_hand_built_scans_match_c(hand_built):
 
 @pytest.fixture(scope='module')
 def recurrent_bricks():
-    """SimpleRecurrent and LSTM bricks looping with ``scan``: ragged masks,
-    given initial states, reversed; the states and the gradients of a cost
-    of them with respect to the inputs, initial states and parameters."""
+    """SimpleRecurrent and LSTM bricks looping with ``scan`` under JAX:
+    ragged masks, given initial states, reversed; the states and the
+    gradients of a cost of them with respect to the inputs, initial states
+    and parameters, against the same bricks' fused loops under JAX. (The
+    fused loops under JAX equal C's in ``test_jax_recurrent.py``, and C's
+    scan equals C's fused loops in ``tests/bricks/recurrent``; compiling
+    the gradient of a scan in C takes longer than the rest of this file.)"""
     simple = SimpleRecurrent(dim=DIM, activation=Tanh(), name='simple',
                              weights_init=IsotropicGaussian(0.5), seed=1)
     lstm = LSTM(dim=DIM, weights_init=IsotropicGaussian(0.5), name='lstm',
                 seed=2)
     bricks = [simple, lstm]
     for brick in bricks:
-        brick.recurrent_implementation = 'scan'
         brick.initialize()
     x = tensor.tensor3('x')
     mask = tensor.matrix('mask')
     h0 = tensor.matrix('h0')
     c0 = tensor.matrix('c0')
-    states = [simple.apply(x, mask=mask, states=h0, reverse=True)]
-    states += lstm.apply(tensor.concatenate([x] * 4, axis=2), mask=mask,
-                         states=h0, cells=c0)
     rng = numpy.random.RandomState(3)
-    cost = sum((state * floats(rng, TIME, BATCH, DIM)).sum()
-               for state in states)
+    weights = [floats(rng, TIME, BATCH, DIM) for _ in range(3)]
     parameters = [parameter for brick in bricks
                   for parameter in brick.parameters]
-    # The LSTM's initial state and cells are given: disconnected.
-    outputs = states + aesara.grad(cost, [x, h0, c0] + parameters,
-                                   disconnected_inputs='ignore')
+
+    def states_and_gradients(implementation):
+        for brick in bricks:
+            brick.recurrent_implementation = implementation
+        states = [simple.apply(x, mask=mask, states=h0, reverse=True)]
+        states += lstm.apply(tensor.concatenate([x] * 4, axis=2), mask=mask,
+                             states=h0, cells=c0)
+        cost = sum((state * weight).sum()
+                   for state, weight in zip(states, weights))
+        # The LSTM's initial state and cells are given: disconnected.
+        return states + aesara.grad(cost, [x, h0, c0] + parameters,
+                                    disconnected_inputs='ignore')
+
     values = [floats(rng, TIME, BATCH, DIM),
               (numpy.arange(TIME)[:, None] < numpy.array(LENGTHS))
               .astype(FLOATX),
               floats(rng, BATCH, DIM), floats(rng, BATCH, DIM)]
-    results, functions = run_both([x, mask, h0, c0], outputs, values)
-    return results, scans_of(functions[1])
+    results, functions = [], []
+    for implementation in ('scan', 'fused'):
+        function = compile_function([x, mask, h0, c0],
+                                    states_and_gradients(implementation),
+                                    mode='JAX')
+        results.append([numpy.asarray(output)
+                        for output in function(*values)])
+        functions.append(function)
+    return results, [scans_of(function) for function in functions]
 
 
-def test_recurrent_bricks_with_scan_match_c(recurrent_bricks):
-    (c_outputs, _, jax_outputs, _), scans = recurrent_bricks
-    assert scans
-    assert_all_close(c_outputs, jax_outputs)
+def test_recurrent_bricks_with_scan_match_fused(recurrent_bricks):
+    (scan_outputs, fused_outputs), (scans, none) = recurrent_bricks
+    assert scans and not none
+    assert_all_close(fused_outputs, scan_outputs)
     # The mask carried the LSTM's state of the sequence of length 1.
-    states = jax_outputs[1]
+    states = scan_outputs[1]
     assert_allclose(states[1:, 2], numpy.broadcast_to(states[0, 2],
                                                       states[1:, 2].shape))
 
@@ -204,17 +220,33 @@ def attention_generator():
     c_costs = functions[0](generated_outputs,
                            numpy.ones((TIME, BATCH), dtype=FLOATX),
                            *values[2:])[1]
-    return results, list(generated), samples, c_costs
+    # The beam search's functions (the generator's step), under JAX.
+    search = BeamSearch(beam_size=3, samples=generator.generate(
+        n_steps=TIME, batch_size=attended.shape[1], as_dict=True,
+        **contexts)['outputs'], mode='JAX')
+    source = {'attended': values[2][:, :1], 'attended_mask': values[3][:, :1]}
+    hypotheses, costs = search.search(source, EOS, TIME)
+    # The C cost of each hypothesis, as the first sequence of a batch.
+    c_hypothesis_costs = []
+    for hypothesis in hypotheses:
+        padded = numpy.zeros((TIME, BATCH), dtype='int64')
+        padded[:len(hypothesis), 0] = hypothesis
+        mask = numpy.zeros((TIME, BATCH), dtype=FLOATX)
+        mask[:len(hypothesis)] = 1
+        c_hypothesis_costs.append(functions[0](
+            padded, mask, *values[2:])[1][:, 0].sum())
+    return (results, list(generated), samples, c_costs,
+            (hypotheses, costs, c_hypothesis_costs))
 
 
 def test_attention_generator_cost_and_gradients_match_c(
         attention_generator):
-    (c_outputs, _, jax_outputs, _), _, _, _ = attention_generator
+    (c_outputs, _, jax_outputs, _), _, _, _, _ = attention_generator
     assert_all_close(c_outputs, jax_outputs)
 
 
 def test_generation_under_jax(attention_generator):
-    _, names, samples, c_costs = attention_generator
+    _, names, samples, c_costs, _ = attention_generator
     first = dict(zip(names, samples[0]))
     outputs = first['outputs']
     assert outputs.shape == (TIME, BATCH)
@@ -229,6 +261,35 @@ def test_generation_under_jax(attention_generator):
     assert len(numpy.unique(outputs)) > 1
     for name, value in zip(names, samples[1]):
         assert_allclose(value, first[name])
+
+
+def test_beam_search_under_jax(attention_generator):
+    hypotheses, costs, c_costs = attention_generator[4]
+    assert len(hypotheses) == 3
+    assert len(set(map(tuple, hypotheses))) == 3
+    for hypothesis in hypotheses:
+        assert 1 <= len(hypothesis) <= TIME
+        assert all(0 <= symbol < VOCABULARY for symbol in hypothesis)
+        assert EOS not in hypothesis[:-1]
+    # Best first, each with the cost C computes for it.
+    assert list(costs) == sorted(costs)
+    assert_allclose(costs, c_costs, **TOLERANCE)
+
+
+def test_number_of_steps_given_as_an_input():
+    # Integer scalar inputs are constants for JAX: a loop whose length is
+    # an input runs, traced again for each new length.
+    x, steps = tensor.vector('x'), tensor.lscalar('steps')
+    powers, _ = aesara.scan(lambda previous: 2 * previous, outputs_info=[x],
+                            n_steps=steps)
+    function = compile_function([x, steps], [powers, powers.sum()],
+                                mode='JAX')
+    start = numpy.array([1, -1], dtype=x.dtype)
+    for length in (3, 1, 3):
+        values, total = function(start, length)
+        expected = start * 2. ** numpy.arange(1, length + 1)[:, None]
+        assert_allclose(values, expected)
+        assert_allclose(total, expected.sum())
 
 
 class TanhRecurrent(BaseRecurrent, Initializable):
@@ -273,6 +334,46 @@ def test_custom_recurrent_brick_trains_under_jax():
     assert numpy.isfinite([parameter.get_value() for parameter
                            in parameters][0]).all()
     assert float(evaluate(batch['x'])) < 0.8 * before
+
+
+class NoisyRecurrent(SimpleRecurrent, Random):
+    """Noise on the previous states in every step (so its loop is a
+    scan drawing random numbers)."""
+    def step(self, inputs, states):
+        noisy = states + 0.1 * self.aesara_rng.normal(size=states.shape,
+                                                      dtype=states.dtype)
+        return super().step(inputs, noisy)
+
+
+def test_noise_inside_a_step_trains_under_jax():
+    brick = NoisyRecurrent(DIM, Tanh(), weights_init=IsotropicGaussian(0.5),
+                           seed=3, name='noisy')
+    brick.initialize()
+    x = tensor.tensor3('x')
+    states = brick.apply(x)
+    cost = tensor.square(states - 0.5).mean()
+    cost.name = 'cost'
+    graph = ComputationGraph(cost)
+    assert graph.updates  # the generator's
+    algorithm = GradientDescent(cost=cost, parameters=graph.parameters,
+                                step_rule=Scale(0.5), mode='JAX')
+    algorithm.add_updates(graph.updates)
+    algorithm.initialize()
+    batch = {'x': numpy.random.RandomState(7).normal(
+        size=(TIME, BATCH, DIM)).astype(FLOATX)}
+    costs = []
+    for _ in range(20):
+        algorithm.process_batch(batch)
+        costs.append(algorithm.last_cost)
+    # Every update went to its own variable: the learning rate is intact
+    # and the parameters trained.
+    assert float(algorithm.step_rule.learning_rate.get_value()) == 0.5
+    assert numpy.mean(costs[-3:]) < 0.97 * numpy.mean(costs[:3])
+    # A function that advances the generator draws new noise each call.
+    draw = compile_function([x], states, updates=graph.updates, mode='JAX')
+    first, second = draw(batch['x']), draw(batch['x'])
+    assert first.shape == (TIME, BATCH, DIM)
+    assert not numpy.allclose(first, second)
 
 
 class WhileLoop(Brick):
