@@ -110,6 +110,15 @@ class MainLoop:
     extensions : list of :class:`~blocks.extensions.TrainingExtension`
         The training extensions. Will be called in the same order as given
         here.
+    check_cost_every : int, optional
+        Look at the algorithm's ``last_cost`` after every this many
+        batches (1, the default: every batch) to stop on a NaN or infinite
+        cost. Under JAX on an accelerator, reading the cost waits for the
+        step and copies it from the device; with a larger value the main
+        loop reads it only every so many batches (extensions still read it
+        when they show or record it). A non-finite cost between two checks
+        is noticed only if it persists until the next one, as it does once
+        the parameters are NaN.
 
     Attributes
     ----------
@@ -189,7 +198,12 @@ class MainLoop:
     interrupted = None
 
     def __init__(self, algorithm, data_stream, model=None, log=None,
-                 log_backend=None, extensions=None):
+                 log_backend=None, extensions=None, check_cost_every=1):
+        if isinstance(check_cost_every, bool) or \
+                not isinstance(check_cost_every, int) or check_cost_every < 1:
+            raise ValueError("MainLoop: check_cost_every must be a positive "
+                             "integer (batches between checks of the cost), "
+                             "got {!r}".format(check_cost_every))
         for method in ('initialize', 'process_batch'):
             if not callable(getattr(algorithm, method, None)):
                 raise TypeError("MainLoop: algorithm must have an {}() "
@@ -207,6 +221,7 @@ class MainLoop:
                                 "TrainingExtension instances; extension {} "
                                 "is {!r}".format(index, extension))
         self.algorithm = algorithm
+        self.check_cost_every = check_cost_every
         self.data_stream = data_stream
         self.log = log
         self.extensions = extensions
@@ -418,9 +433,13 @@ class MainLoop:
         """Record and report a NaN or infinite training cost.
 
         Only then is the data of the batch looked at, to tell bad data
-        from a diverging training.
+        from a diverging training. Done every `check_cost_every` batches.
 
         """
+        # Main loops pickled before the option existed check every batch.
+        every = getattr(self, 'check_cost_every', 1)
+        if self.status['iterations_done'] % every:
+            return
         cost = getattr(self.algorithm, 'last_cost', None)
         if cost is None or numpy.isfinite(cost):
             return

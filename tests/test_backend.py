@@ -20,7 +20,7 @@ from blocks.bricks.base import application, Brick
 from blocks.bricks.cost import (BinaryCrossEntropy, CategoricalCrossEntropy,
                                 MisclassificationRate)
 from blocks.config import config
-from blocks.data.datasets import IndexableDataset
+from blocks.data.datasets import IndexableDataset, IterableDataset
 from blocks.data.schemes import SequentialScheme
 from blocks.data.streams import DataStream
 from blocks.extensions import FinishAfter, SimpleExtension
@@ -259,3 +259,32 @@ def test_convolution_and_pooling_agree_between_jax_and_c():
     for c_value, jax_value in zip(results['FAST_RUN'], results['JAX']):
         assert_allclose(jax_value, c_value, rtol=RTOL * 10, atol=1e-10)
 
+
+
+@needs_jax
+def test_the_cost_stays_on_the_device_until_it_is_read():
+    import pickle
+    weight = aesara.shared(numpy.asarray(1., dtype=aesara.config.floatX),
+                           name='w')
+    x = tensor.scalar('data')
+    cost = tensor.log(weight * x)
+    cost.name = 'cost'
+    algorithm = GradientDescent(cost=cost, parameters=[weight],
+                                step_rule=Scale(0.1), mode='JAX')
+    algorithm.initialize()
+    algorithm.process_batch({'data': numpy.asarray(2., aesara.config.floatX)})
+    # A JAX array until read; then a float, converted once.
+    assert type(algorithm._last_cost).__module__.startswith('jax')
+    assert algorithm.last_cost == pytest.approx(numpy.log(2.))
+    assert type(algorithm._last_cost) is float
+    restored = pickle.loads(pickle.dumps(algorithm))
+    assert restored.last_cost == algorithm.last_cost
+    # The main loop reads it every check_cost_every batches: a NaN cost at
+    # the fourth batch is found there.
+    data = numpy.asarray([1., 2., 3., -1.], dtype=aesara.config.floatX)
+    main_loop = MainLoop(algorithm, DataStream(IterableDataset(data)),
+                         extensions=[FinishAfter(after_n_epochs=1)],
+                         check_cost_every=2)
+    with pytest.raises(FloatingPointError,
+                       match=r'cost is nan at iteration 4 \(epoch 0\)'):
+        main_loop.run()

@@ -534,3 +534,19 @@ def test_sqlite_backend_records_the_same_training(tmp_path, monkeypatch):
     for key in ('iterations_done', 'epochs_done', '_epoch_ends'):
         assert read['status'][key] == python_log.status[key]
     assert len(expected_rows) >= 5
+
+
+def test_the_cost_is_checked_every_so_many_batches():
+    # log(w * x) is NaN on the third example only: seen when every batch
+    # is checked (above), missed when every second one is.
+    main_loop, weight = nonfinite_cost_training(Scale(0.1))
+    main_loop.check_cost_every = 2
+    main_loop.run()
+    assert main_loop.status['iterations_done'] == 4
+    assert 'nonfinite_cost' not in main_loop.log[3]
+    for value in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match=r"MainLoop: check_cost_every "
+                           r"must be a positive integer.*got {!r}".format(
+                               value)):
+            MainLoop(main_loop.algorithm, main_loop.data_stream,
+                     check_cost_every=value)

@@ -199,8 +199,30 @@ class GradientDescent(DifferentiableCostMinimizer):
         self._gradient_function = None
         self._step_function = None
         self._warned_unused_sources = set()
-        #: The cost of the last batch processed (None before the first).
         self.last_cost = None
+
+    @property
+    def last_cost(self):
+        """The cost of the last batch processed, a float (None before the
+        first).
+
+        Under JAX the training function leaves the cost where it was
+        computed (on the device); it is copied to the host when this is
+        first read for the batch, by the main loop's check (see
+        :class:`~blocks.main_loop.MainLoop`'s `check_cost_every`) or an
+        extension.
+
+        """
+        # A checkpoint written before this was a property has 'last_cost'.
+        cost = self.__dict__.get('_last_cost',
+                                 self.__dict__.get('last_cost'))
+        if cost is not None and not isinstance(cost, float):
+            cost = self._last_cost = float(cost)
+        return cost
+
+    @last_cost.setter
+    def last_cost(self, value):
+        self._last_cost = value
 
     #: Set by :func:`blocks.distributed.distribute`: cuts batches into
     #: per-rank shares and averages the gradients of the ranks.
@@ -414,8 +436,11 @@ class GradientDescent(DifferentiableCostMinimizer):
                         arrays)
         if self._function is None:
             self._compile(inputs)
+        # Under JAX, the outputs as JAX gives them (the cost stays on the
+        # device until it is read, see `last_cost`).
+        call = getattr(self._function, 'call_without_copies', self._function)
         try:
-            outputs = self._function(*arrays)
+            outputs = call(*arrays)
         except (TypeError, ValueError) as exc:
             error_class = TypeError if isinstance(exc, TypeError) \
                 else ValueError
@@ -425,7 +450,7 @@ class GradientDescent(DifferentiableCostMinimizer):
                     owner, describe_batch(batch),
                     _describe_inputs(inputs),
                     str(exc).strip().split('\n')[0])) from exc
-        self.last_cost = float(outputs[0]) if outputs else None
+        self.last_cost = outputs[0] if outputs else None
 
     def _process_share(self, arrays, local_length, global_length):
         """One step of distributed training on this rank's share."""
@@ -453,6 +478,8 @@ class GradientDescent(DifferentiableCostMinimizer):
         state['_function_inputs'] = None
         state['_gradient_function'] = None
         state['_step_function'] = None
+        state.pop('last_cost', None)
+        state['_last_cost'] = self.last_cost
         return state
 
 
